@@ -1,0 +1,73 @@
+"""The one error family of orchestrate. Each class carries its own exit code.
+
+Only ``orchestrator.cli.main`` catches these and turns them into an exit status; everything
+else raises. Exit codes: 1 = a check or build did not pass (drift, failed job, tag held back),
+2 = bad input (matrix, arguments), 3 = an external command or service failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class OrchestratorError(Exception):
+    """Base of every error orchestrate reports to its user."""
+
+    exit_code: int = 1
+
+
+class ConfigError(OrchestratorError):
+    """Bad input: matrix.yml, a command-line argument, a results file.
+
+    ``problems`` holds every problem found (all are reported at once), each already formatted
+    as ``file:LINE: key.path: message``.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: Sequence[str] | str) -> None:
+        self.problems: tuple[str, ...] = (
+            (problems,) if isinstance(problems, str) else tuple(problems)
+        )
+        super().__init__("\n".join(self.problems))
+
+
+class UsageError(ConfigError):
+    """A command-line combination that cannot work (e.g. ``--arch`` naming no job)."""
+
+
+class CheckFailed(OrchestratorError):
+    """A check found a difference (``render --check``) or a run did not publish everything."""
+
+    exit_code = 1
+
+
+class CommandFailed(OrchestratorError):
+    """An external command exited non-zero. Carries argv, exit code and captured output."""
+
+    exit_code = 3
+
+    def __init__(self, argv: Sequence[str], returncode: int, output: str = "") -> None:
+        self.argv: tuple[str, ...] = tuple(argv)
+        self.returncode = returncode
+        self.output = output
+        tail = "\n".join(output.rstrip().splitlines()[-20:])
+        msg = f"command failed with exit code {returncode}: {' '.join(self.argv)}"
+        super().__init__(f"{msg}\n{tail}" if tail else msg)
+
+
+class RegistryError(OrchestratorError):
+    """The registry answered with an error (or not at all). ``status`` is the HTTP status."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
+        self.status = status
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class FarmError(OrchestratorError):
+    """The local build farm (engine, buildx, emulation, registry) is not usable."""
+
+    exit_code = 3

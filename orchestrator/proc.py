@@ -1,0 +1,140 @@
+"""The only module that starts processes. Argument lists only, never a shell.
+
+Every command is logged (``proc.run`` event with its argv); output is captured and shown only
+when the command fails (``CommandFailed`` carries it), or streamed to a log file for long
+builds. Tests replace nothing here: unit tests make ``subprocess.Popen`` raise (see
+``tests/conftest.py``), integration tests run the real tools.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import structlog
+
+from orchestrator.errors import CommandFailed
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a finished command left: its argv, exit code, output and wall time."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    input: str | None = None,
+    timeout: float | None = None,
+    log_file: Path | None = None,
+) -> Completed:
+    """Run ``argv`` and wait for it.
+
+    With ``log_file`` the combined stdout/stderr is appended to that file as it comes (for
+    long builds) and also kept for the error message; otherwise both are captured.
+    ``env`` is merged over the current environment. Raises ``CommandFailed`` on a non-zero
+    exit when ``check`` is true.
+    """
+    args = tuple(os.fspath(a) for a in argv)
+    full_env = {**os.environ, **env} if env else None
+    log.debug("proc.run", argv=args, cwd=os.fspath(cwd) if cwd else None)
+    start = time.monotonic()
+    if log_file is None:
+        try:
+            cp = subprocess.run(
+                args,
+                env=full_env,
+                cwd=cwd,
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise CommandFailed(args, -1, f"timed out after {timeout} s") from exc
+        except FileNotFoundError as exc:
+            raise CommandFailed(args, 127, f"{args[0]}: command not found") from exc
+        done = Completed(args, cp.returncode, cp.stdout, cp.stderr, time.monotonic() - start)
+    else:
+        done = _run_logged(
+            args,
+            env=full_env,
+            cwd=cwd,
+            input=input,
+            timeout=timeout,
+            log_file=log_file,
+            start=start,
+        )
+    if check and done.returncode != 0:
+        raise CommandFailed(args, done.returncode, done.stdout + done.stderr)
+    return done
+
+
+def _run_logged(
+    args: tuple[str, ...],
+    *,
+    env: Mapping[str, str] | None,
+    cwd: str | os.PathLike[str] | None,
+    input: str | None,
+    timeout: float | None,
+    log_file: Path,
+    start: float,
+) -> Completed:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    tail: list[str] = []
+    with log_file.open("a", encoding="utf-8") as sink:
+        sink.write(f"$ {' '.join(args)}\n")
+        sink.flush()
+        try:
+            proc = subprocess.Popen(
+                args,
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
+        except FileNotFoundError as exc:
+            raise CommandFailed(args, 127, f"{args[0]}: command not found") from exc
+        try:
+            if input is not None and proc.stdin is not None:
+                proc.stdin.write(input)
+                proc.stdin.close()
+            _pump(proc.stdout, sink, tail)
+            returncode = proc.wait(timeout=timeout)
+        except BaseException:
+            # Ctrl-C or a timeout: do not leave the child behind.
+            proc.kill()
+            proc.wait()
+            raise
+    return Completed(args, returncode, "".join(tail), "", time.monotonic() - start)
+
+
+def _pump(stream: IO[str] | None, sink: IO[str], tail: list[str], keep: int = 200) -> None:
+    if stream is None:
+        return
+    for line in stream:
+        sink.write(line)
+        sink.flush()
+        tail.append(line)
+        if len(tail) > keep:
+            del tail[0]

@@ -1,0 +1,65 @@
+"""proc.run against real, cheap processes (the Python interpreter as a stand-in tool)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestrator import proc
+from orchestrator.errors import CommandFailed
+
+pytestmark = pytest.mark.real_processes
+
+
+def test_captures_output_and_exit_code() -> None:
+    done = proc.run([sys.executable, "-c", "print('hi'); import sys; sys.exit(0)"])
+    assert done.returncode == 0
+    assert done.stdout == "hi\n"
+    assert done.argv[0] == sys.executable
+
+
+def test_failure_carries_argv_code_and_output() -> None:
+    with pytest.raises(CommandFailed) as info:
+        proc.run([sys.executable, "-c", "import sys; print('boom', file=sys.stderr); sys.exit(3)"])
+    assert info.value.returncode == 3
+    assert "boom" in info.value.output
+    assert info.value.exit_code == 3
+    assert "exit code 3" in str(info.value)
+
+
+def test_no_shell_is_involved() -> None:
+    done = proc.run([sys.executable, "-c", "import sys; print(sys.argv[1])", "a;b $(x) *"])
+    assert done.stdout == "a;b $(x) *\n"
+
+
+def test_check_false_returns_the_failure() -> None:
+    done = proc.run([sys.executable, "-c", "raise SystemExit(4)"], check=False)
+    assert done.returncode == 4
+
+
+def test_missing_tool_is_a_command_failure() -> None:
+    with pytest.raises(CommandFailed) as info:
+        proc.run(["orchestrate-no-such-tool-xyz"])
+    assert info.value.returncode == 127
+
+
+def test_log_file_receives_streamed_output(tmp_path: Path) -> None:
+    log_file = tmp_path / "logs" / "job.log"
+    done = proc.run(
+        [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"],
+        log_file=log_file,
+    )
+    text = log_file.read_text()
+    assert text.startswith("$ ")
+    assert "out\n" in text and "err\n" in text
+    assert "out" in done.stdout
+
+
+def test_env_is_merged_over_the_environment() -> None:
+    done = proc.run(
+        [sys.executable, "-c", "import os; print(os.environ['ORCH_T'], 'PATH' in os.environ)"],
+        env={"ORCH_T": "x"},
+    )
+    assert done.stdout == "x True\n"
