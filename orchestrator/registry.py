@@ -1,0 +1,563 @@
+"""The registry edge: the Docker Registry HTTP API v2 / OCI distribution API, over HTTP.
+
+What it does: GET/HEAD/PUT manifests (manifest lists, OCI indexes, image manifests) keeping
+the exact bytes and the ``Docker-Content-Digest``; GET/HEAD blobs (``Last-Modified``, redirects
+followed, at most 10); HEAD of a foreign layer's URL; monolithic blob upload (POST + PUT).
+Authentication is the registry's own challenge: Bearer tokens (``WWW-Authenticate: Bearer
+realm=…,service=…,scope=…``) or Basic, with credentials from the usual docker config
+(``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``: ``auths`` base64 ``auth``, and
+``credsStore`` / ``credHelpers`` through ``docker-credential-<name> get``). Plain HTTP is used for
+loopback registries (``localhost:5000``), HTTPS with the system or a given CA file otherwise.
+Every request runs under the one retry policy (``orchestrator.retrying``); the client is safe to
+share between threads (one ``requests.Session`` per thread).
+
+Why raw HTTP (``requests``) and not a registry client library: ``oras`` (PyPI, the maintained
+OCI client for Python) was evaluated. Its ``get_manifest`` returns parsed JSON only, so the
+exact bytes and the ``Docker-Content-Digest`` header are lost (the report prints that digest and
+a pushed list must keep its digest); its ``upload_manifest`` validates against the OCI artifact
+schema and always sends the OCI manifest media type, so Docker manifest lists and schema-2
+image manifests (what the official images publish, and the foreign-layer Windows manifests)
+cannot be pushed; it brings its own retry decorator (two competing policies) and does not
+read ``credHelpers``. The API surface needed here is small, so a thin typed client is clearer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+import structlog
+
+from orchestrator import proc, retrying
+from orchestrator.errors import CommandFailed, ConfigError, RegistryError
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
+MANIFEST_V1 = "application/vnd.docker.distribution.manifest.v1+json"
+MANIFEST_V1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+CONFIG = "application/vnd.docker.container.image.v1+json"
+
+LIST_TYPES = frozenset({MANIFEST_LIST, OCI_INDEX})
+ACCEPT_ALL = (MANIFEST_LIST, OCI_INDEX, MANIFEST_V2, OCI_MANIFEST, MANIFEST_V1_SIGNED, MANIFEST_V1)
+
+DOCKER_HUB = "docker.io"
+DOCKER_HUB_API = "registry-1.docker.io"
+DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
+MAX_REDIRECTS = 10
+
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+
+
+# --------------------------------------------------------------------------- references
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A parsed image reference.
+
+    ``registry`` is the host to talk to (``registry-1.docker.io`` for Docker Hub), ``repository``
+    the API path (``library/python``), ``name`` what ``docker pull`` lines show (``python``,
+    ``localhost:5000/python``), ``text`` the reference exactly as requested.
+    """
+
+    registry: str
+    repository: str
+    name: str
+    tag: str | None
+    digest: str | None
+    text: str
+
+    @property
+    def reference(self) -> str:
+        """What goes after ``/manifests/``: the digest if given, else the tag."""
+        return self.digest or self.tag or "latest"
+
+
+def parse_reference(text: str, registry: str | None = None) -> Reference:
+    """Normalise ``python:3.8-rc`` (Docker Hub ``library/python``), ``localhost:5000/x:tag`` …
+
+    ``registry`` (``--registry HOST``) overrides the host: the repository path is then the one
+    Docker Hub would use (``library/`` for official names), as a registry mirror holds it.
+    """
+    rest, _, digest = text.partition("@")
+    if digest and not _DIGEST.match(digest):
+        raise ConfigError(f"{text}: not a valid digest {digest!r}")
+    tag: str | None = None
+    last_slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > last_slash:
+        rest, tag = rest[:colon], rest[colon + 1 :]
+        if not _TAG.match(tag):
+            raise ConfigError(f"{text}: not a valid tag {tag!r}")
+    if not digest and tag is None:
+        tag = "latest"
+    parts = rest.split("/")
+    first = parts[0]
+    explicit = len(parts) > 1 and ("." in first or ":" in first or first == "localhost")
+    host = first if explicit else DOCKER_HUB
+    path = parts[1:] if explicit else parts
+    if not path or not all(_COMPONENT.match(p) for p in path):
+        raise ConfigError(f"{text}: not a valid repository name {'/'.join(path)!r}")
+    hub_like = host in (DOCKER_HUB, "index.docker.io", DOCKER_HUB_API)
+    if hub_like and len(path) == 1:
+        path = ["library", *path]
+    repository = "/".join(path)
+    # What `docker pull NAME@digest` lines show: no library/, no docker.io/.
+    if hub_like:
+        name = "/".join(path[1:] if path[0] == "library" else path)
+    else:
+        name = f"{host}/{repository}"
+    if registry:
+        host = registry
+    elif hub_like:
+        host = DOCKER_HUB_API
+    return Reference(
+        registry=host, repository=repository, name=name, tag=tag, digest=digest or None, text=text
+    )
+
+
+def is_loopback(host: str) -> bool:
+    return bool(_LOOPBACK.match(host))
+
+
+# --------------------------------------------------------------------------- credentials
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    secret: str
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"Credentials(username={self.username!r}, secret=***)"
+
+
+def docker_config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("DOCKER_CONFIG")
+    return Path(base) / "config.json" if base else Path.home() / ".docker" / "config.json"
+
+
+def _auth_keys(host: str) -> tuple[str, ...]:
+    if host in (DOCKER_HUB, DOCKER_HUB_API, "index.docker.io"):
+        return (DOCKER_HUB_AUTH_KEY, "index.docker.io", DOCKER_HUB, DOCKER_HUB_API)
+    return (host, f"https://{host}", f"http://{host}", f"https://{host}/v1/", f"https://{host}/v2/")
+
+
+def credentials_for(
+    host: str,
+    config: Mapping[str, Any] | None = None,
+    *,
+    helper: Callable[[str, str], Credentials | None] | None = None,
+) -> Credentials | None:
+    """Credentials for ``host`` from a docker config (default: read ``docker_config_path()``).
+
+    ``credHelpers[host]`` wins over ``credsStore``, which wins over ``auths``, as in the docker
+    CLI. ``helper(name, server)`` runs ``docker-credential-<name> get`` (injected by tests).
+    """
+    if config is None:
+        path = docker_config_path()
+        try:
+            config = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: unreadable docker config: {exc}") from exc
+    assert config is not None
+    run_helper = helper or _run_credential_helper
+    keys = _auth_keys(host)
+    helpers = config.get("credHelpers") or {}
+    for key in keys:
+        if key in helpers:
+            return run_helper(str(helpers[key]), key)
+    auths = config.get("auths") or {}
+    if config.get("credsStore"):
+        for key in keys:
+            if key in auths or not auths:
+                found = run_helper(str(config["credsStore"]), key)
+                if found:
+                    return found
+    return _from_auths(auths, keys)
+
+
+def _from_auths(auths: Mapping[str, Any], keys: tuple[str, ...]) -> Credentials | None:
+    for key in keys:
+        entry = auths.get(key)
+        if not isinstance(entry, dict):
+            continue
+        if entry.get("auth"):
+            problem = f"docker config: auths.{key}.auth: not base64 user:pass"
+            try:
+                decoded = base64.b64decode(entry["auth"], validate=True).decode()
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ConfigError(problem) from exc
+            user, _, secret = decoded.partition(":")
+            if not user:
+                raise ConfigError(problem)
+            return Credentials(user, secret)
+        if entry.get("username"):
+            return Credentials(str(entry["username"]), str(entry.get("password", "")))
+    return None
+
+
+def _run_credential_helper(name: str, server: str) -> Credentials | None:
+    try:
+        done = proc.run([f"docker-credential-{name}", "get"], input=server, timeout=30)
+    except CommandFailed as exc:
+        if "credentials not found" in exc.output.lower():
+            return None
+        raise
+    data = json.loads(done.stdout)
+    return Credentials(str(data.get("Username", "")), str(data.get("Secret", "")))
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest as the registry holds it: exact bytes, digest and media type."""
+
+    content: bytes
+    digest: str
+    media_type: str
+
+    def json(self) -> dict[str, Any]:
+        data = json.loads(self.content)
+        if not isinstance(data, dict):
+            raise RegistryError(f"manifest {self.digest}: not a JSON object")
+        return data
+
+    @property
+    def is_list(self) -> bool:
+        return self.media_type in LIST_TYPES
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a HEAD answered: size, type, digest and ``Last-Modified`` (raw header), if any."""
+
+    size: int | None
+    media_type: str | None
+    digest: str | None
+    last_modified: str | None
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- the client
+
+
+_CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+
+
+class Client:
+    """One registry host. Thread-safe: each thread gets its own HTTP session."""
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        credentials: Credentials | None = None,
+        load_credentials: bool = True,
+        ca_file: str | os.PathLike[str] | None = None,
+        plain_http: bool | None = None,
+        policy: retrying.Policy = retrying.DEFAULT,
+        timeout: float = 60.0,
+    ) -> None:
+        self.host = host
+        self.scheme = (
+            "http" if (is_loopback(host) if plain_http is None else plain_http) else "https"
+        )
+        self.base = f"{self.scheme}://{host}"
+        self._credentials = credentials
+        self._load_credentials = load_credentials and credentials is None
+        self._verify: bool | str = os.fspath(ca_file) if ca_file else True
+        self.policy = policy
+        self.timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}  # repository -> "Bearer …" / "Basic …"
+
+    # -- plumbing
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.max_redirects = MAX_REDIRECTS
+            session.verify = self._verify
+            session.headers["User-Agent"] = "orchestrate"
+            self._local.session = session
+        return session
+
+    def credentials(self) -> Credentials | None:
+        with self._lock:
+            if self._load_credentials:
+                self._credentials = credentials_for(self.host)
+                self._load_credentials = False
+            return self._credentials
+
+    def _authorize(self, repository: str, challenge: str) -> str | None:
+        """The Authorization header answering a ``WWW-Authenticate`` challenge."""
+        scheme, _, params_text = challenge.partition(" ")
+        params = dict(_CHALLENGE.findall(params_text))
+        creds = self.credentials()
+        if scheme.lower() == "basic":
+            if creds is None:
+                return None
+            raw = f"{creds.username}:{creds.secret}".encode()
+            return "Basic " + base64.b64encode(raw).decode()
+        if scheme.lower() != "bearer" or "realm" not in params:
+            return None
+        query = {k: v for k, v in params.items() if k in ("service", "scope")}
+        auth = (creds.username, creds.secret) if creds else None
+        try:
+            answer = self._session().get(
+                params["realm"], params=query, auth=auth, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise RegistryError(f"token request to {params['realm']} failed: {exc}") from exc
+        if answer.status_code != 200:
+            raise _error(answer, f"token request to {params['realm']}")
+        body = answer.json()
+        token = body.get("token") or body.get("access_token")
+        return f"Bearer {token}" if token else None
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        repository: str = "",
+        headers: Mapping[str, str] | None = None,
+        data: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200,),
+        what: str = "",
+    ) -> requests.Response:
+        """One API request under the retry policy, answering auth challenges on the way."""
+        url = path_or_url if "://" in path_or_url else self.base + path_or_url
+        label = what or f"{method} {url}"
+
+        def once() -> requests.Response:
+            send = dict(headers or {})
+            token = self._tokens.get(repository)
+            if token and url.startswith(self.base):
+                send["Authorization"] = token
+            response = self._send(method, url, send, data, params)
+            if response.status_code == 401 and url.startswith(self.base):
+                challenge = response.headers.get("WWW-Authenticate", "")
+                header = self._authorize(repository, challenge) if challenge else None
+                if header:
+                    with self._lock:
+                        self._tokens[repository] = header
+                    send["Authorization"] = header
+                    response = self._send(method, url, send, data, params)
+            if response.status_code not in ok:
+                raise _error(response, label)
+            return response
+
+        return retrying.call(once, policy=self.policy, what=label)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        data: bytes | None,
+        params: Mapping[str, str] | None,
+    ) -> requests.Response:
+        try:
+            return self._session().request(
+                method,
+                url,
+                headers=dict(headers),
+                data=data,
+                params=params,
+                timeout=self.timeout,
+                allow_redirects=True,
+            )
+        except requests.TooManyRedirects as exc:
+            raise RegistryError(f"{method} {url}: more than {MAX_REDIRECTS} redirects") from exc
+        except requests.RequestException as exc:
+            raise RegistryError(f"{method} {url}: {exc}") from exc
+
+    # -- manifests
+
+    def get_manifest(
+        self, repository: str, reference: str, accept: tuple[str, ...] = ACCEPT_ALL
+    ) -> Manifest:
+        """The manifest's exact bytes, its digest and media type (RegistryError 404 if none)."""
+        response = self.request(
+            "GET",
+            f"/v2/{repository}/manifests/{reference}",
+            repository=repository,
+            headers={"Accept": ", ".join(accept)},
+            what=f"GET manifest {repository}:{reference}",
+        )
+        content = response.content
+        digest = response.headers.get("Docker-Content-Digest") or sha256(content)
+        media_type = _media_type(response, content)
+        return Manifest(content=content, digest=digest, media_type=media_type)
+
+    def head_manifest(
+        self, repository: str, reference: str, accept: tuple[str, ...] = ACCEPT_ALL
+    ) -> Head | None:
+        """Digest, type and size of a manifest, or None when the registry has none."""
+        try:
+            response = self.request(
+                "HEAD",
+                f"/v2/{repository}/manifests/{reference}",
+                repository=repository,
+                headers={"Accept": ", ".join(accept)},
+                what=f"HEAD manifest {repository}:{reference}",
+            )
+        except RegistryError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _head(response)
+
+    def put_manifest(self, repository: str, reference: str, content: bytes, media_type: str) -> str:
+        """Upload a manifest (list/index or image) under a tag or digest; returns its digest."""
+        response = self.request(
+            "PUT",
+            f"/v2/{repository}/manifests/{reference}",
+            repository=repository,
+            headers={"Content-Type": media_type},
+            data=content,
+            ok=(200, 201, 202),
+            what=f"PUT manifest {repository}:{reference}",
+        )
+        digest = response.headers.get("Docker-Content-Digest") or sha256(content)
+        log.info("registry.manifest_put", repository=repository, reference=reference, digest=digest)
+        return digest
+
+    # -- blobs
+
+    def get_blob(self, repository: str, digest: str) -> bytes:
+        response = self.request(
+            "GET",
+            f"/v2/{repository}/blobs/{digest}",
+            repository=repository,
+            what=f"GET blob {repository}@{digest}",
+        )
+        return response.content
+
+    def head_blob(self, repository: str, digest: str) -> Head | None:
+        """Size, type and ``Last-Modified`` of a blob (redirects followed), None if missing."""
+        try:
+            response = self.request(
+                "HEAD",
+                f"/v2/{repository}/blobs/{digest}",
+                repository=repository,
+                what=f"HEAD blob {repository}@{digest}",
+            )
+        except RegistryError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _head(response)
+
+    def head_url(self, url: str) -> Head:
+        """HEAD of a foreign layer's URL (no registry credentials are sent there)."""
+        response = self.request("HEAD", url, what=f"HEAD {url}")
+        return _head(response)
+
+    def upload_blob(self, repository: str, data: bytes, digest: str | None = None) -> str:
+        """Monolithic upload (POST, then PUT with the digest); a blob already there is kept."""
+        digest = digest or sha256(data)
+        if self.head_blob(repository, digest) is not None:
+            return digest
+        started = self.request(
+            "POST",
+            f"/v2/{repository}/blobs/uploads/",
+            repository=repository,
+            ok=(202,),
+            what=f"start upload to {repository}",
+        )
+        location = started.headers.get("Location")
+        if not location:
+            raise RegistryError(f"upload to {repository}: the registry gave no Location")
+        if "://" not in location:
+            location = self.base + location
+        self.request(
+            "PUT",
+            location,
+            repository=repository,
+            params={"digest": digest},
+            headers={"Content-Type": "application/octet-stream"},
+            data=data,
+            ok=(201, 204),
+            what=f"PUT blob {repository}@{digest}",
+        )
+        log.debug("registry.blob_put", repository=repository, digest=digest, size=len(data))
+        return digest
+
+
+def _media_type(response: requests.Response, content: bytes) -> str:
+    header = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+    try:
+        declared = json.loads(content).get("mediaType")
+    except (ValueError, AttributeError):
+        declared = None
+    if isinstance(declared, str) and declared:
+        return declared
+    return header
+
+
+def _head(response: requests.Response) -> Head:
+    length = response.headers.get("Content-Length")
+    return Head(
+        size=int(length) if length and length.isdigit() else None,
+        media_type=(response.headers.get("Content-Type") or "").split(";")[0].strip() or None,
+        digest=response.headers.get("Docker-Content-Digest"),
+        last_modified=response.headers.get("Last-Modified"),
+    )
+
+
+def _error(response: requests.Response, what: str) -> RegistryError:
+    detail = ""
+    try:
+        errors = response.json().get("errors") or []
+        detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
+    except (ValueError, AttributeError):
+        detail = response.text[:200].strip() if response.request.method != "HEAD" else ""
+    message = f"{what}: HTTP {response.status_code}" + (f" ({detail})" if detail else "")
+    return RegistryError(
+        message,
+        status=response.status_code,
+        retry_after=retrying.parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def client_for(
+    reference: Reference,
+    *,
+    ca_file: str | os.PathLike[str] | None = None,
+    policy: retrying.Policy = retrying.DEFAULT,
+) -> Client:
+    return Client(reference.registry, ca_file=ca_file, policy=policy)
