@@ -1,0 +1,779 @@
+"""matrix.yml → frozen dataclasses, with a schema check that reports every problem at once.
+
+``load(path)`` parses with ``yaml.SafeLoader`` (a subclass that remembers the line of every
+mapping key and sequence item and refuses duplicate keys), checks the whole document, and either
+returns a ``Matrix`` or raises one ``ConfigError`` whose problems read
+``matrix.yml:LINE: key.path: message`` (with a "did you mean" hint for near-miss names).
+
+No I/O besides reading the one file; no Docker, no subprocess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestrator.errors import ConfigError
+from orchestrator.platforms import ARCHES, suggest
+
+FAMILIES = ("debian", "debian-slim", "alpine", "windowsservercore")
+# CPython release versions: 3.8.0, 3.8.0b3, 3.13.0rc1 (no dev/post releases are published).
+VERSION_RE = re.compile(
+    r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)\.(?P<micro>[0-9]+)(?P<pre>(a|b|rc)[0-9]+)?$"
+)
+# Names end up in paths, tags, job ids and (quoted) shell words: keep them boring.
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A Docker tag: https://github.com/distribution/reference (tag grammar).
+TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
+HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
+GPG_RE = re.compile(r"^[0-9A-F]{40}$")
+OS_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
+BUILD_ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PIP_VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+URL_RE = re.compile(r"^https://\S+$")
+
+
+# ---------------------------------------------------------------------------------------------
+# The data
+
+
+@dataclass(frozen=True)
+class Pip:
+    """pip installed by get-pip.py (2019-era lines); absent when the build uses ensurepip."""
+
+    version: str
+    get_pip_url: str
+    get_pip_sha256: str
+
+
+@dataclass(frozen=True)
+class ProfileTaskRule:
+    """``task`` is the PGO profile task for these variants and arches of a line."""
+
+    task: str
+    variants: tuple[str, ...]  # empty = every variant of the line
+    arches: tuple[str, ...]  # empty = every architecture
+
+    def matches(self, variant: str, arch: str) -> bool:
+        return (not self.variants or variant in self.variants) and (
+            not self.arches or arch in self.arches
+        )
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An OS variant: its base image, template family and architectures."""
+
+    name: str
+    family: str
+    template: str  # template set: templates/<template>/<family>.Dockerfile.j2
+    parent: str
+    arches: tuple[str, ...]
+    os_version: str | None = None  # Windows: the base image's OS version
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Which variant gets the bare tags (debian), ``-slim`` (slim) and ``-alpine`` (alpine)."""
+
+    debian: str | None = None
+    slim: str | None = None
+    alpine: str | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """A Python line (``3.8-rc``): its current release and everything that release needs."""
+
+    name: str
+    version: str
+    aliases: tuple[str, ...]
+    variants: tuple[str, ...]
+    defaults: Defaults
+    gpg_key: str | None
+    sha256: str | None
+    pip: Pip | None
+    pgo: bool
+    profile_tasks: tuple[ProfileTaskRule, ...]
+    build_args: tuple[tuple[str, str], ...]
+    line: int = 0
+
+    @property
+    def prerelease(self) -> bool:
+        m = VERSION_RE.match(self.version)
+        return bool(m and m.group("pre"))
+
+    @property
+    def release(self) -> str:
+        """``3.8.0`` for ``3.8.0b3`` (the Windows installer's directory on python.org)."""
+        m = VERSION_RE.match(self.version)
+        return f"{m.group('major')}.{m.group('minor')}.{m.group('micro')}" if m else self.version
+
+    @property
+    def version_tags(self) -> tuple[str, ...]:
+        """The version words every tag of this line is made of: ``3.8.0b3, 3.8-rc, rc``."""
+        return (self.version, self.name, *self.aliases)
+
+    def profile_task_for(self, variant: str, arch: str) -> str | None:
+        """The name of the profile task for this job (first matching rule), None = default."""
+        for rule in self.profile_tasks:
+            if rule.matches(variant, arch):
+                return rule.task
+        return None
+
+
+@dataclass(frozen=True)
+class Matrix:
+    path: Path
+    lines: tuple[Line, ...]
+    variants: dict[str, Variant] = field(hash=False)
+    profile_tasks: dict[str, tuple[str, ...]] = field(hash=False)
+    builders: dict[str, str] = field(hash=False)
+
+    def line_for(self, version_or_line: str) -> Line:
+        """The line whose version (``3.8.0b3``) or name (``3.8-rc``) or alias (``rc``) this is."""
+        for line in self.lines:
+            if version_or_line in (line.version, line.name, *line.aliases):
+                return line
+        choices = [w for ln in self.lines for w in (ln.version, ln.name)]
+        raise ConfigError(
+            f"{self.path.name}: no Python line or version {version_or_line!r}"
+            f"{suggest(version_or_line, choices)}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class LMap(dict[Any, Any]):
+    """A mapping that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LList(list[Any]):
+    """A sequence that knows its own line and the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader recording node lines and refusing duplicate mapping keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, list[str], str]] = []
+        self._path: list[str] = []
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LMap:
+    out = LMap()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in out:
+            loader.duplicates.append((line, [str(key)], f"duplicate key {key!r}"))
+            continue
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = line
+    return out
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LList:
+    out = LList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+# ---------------------------------------------------------------------------------------------
+# The checker
+
+
+class _Checker:
+    """Collects problems as ``file:LINE: key.path: message``."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[tuple[int, str]] = []
+
+    def add(self, line: int, path: str, message: str) -> None:
+        self.problems.append((line, f"{self.filename}:{line}: {path}: {message}"))
+
+    def sorted(self) -> list[str]:
+        return [text for _, text in sorted(self.problems, key=lambda p: p[0])]
+
+    # -- typed getters: each reports a problem and returns None when the value does not fit
+
+    def mapping(
+        self,
+        parent: LMap,
+        key: str,
+        path: str,
+        keys: tuple[str, ...] | None,
+        required: tuple[str, ...] = (),
+        *,
+        optional: bool = False,
+    ) -> LMap | None:
+        """``parent[key]`` if it is a mapping; ``keys=None`` means any key is allowed."""
+        if key not in parent:
+            if not optional:
+                self.add(parent.line, path.rpartition(".")[0] or path, f"missing key {key!r}")
+            return None
+        value = parent[key]
+        line = parent.key_lines.get(key, parent.line)
+        if not isinstance(value, LMap):
+            self.add(line, path, f"expected a mapping, got {_kind(value)}")
+            return None
+        if keys is not None:
+            self.keys(value, path, keys, required)
+        return value
+
+    def keys(
+        self, node: LMap, path: str, allowed: tuple[str, ...], required: tuple[str, ...]
+    ) -> None:
+        for key in node:
+            if key not in allowed:
+                self.add(
+                    node.key_lines[key],
+                    f"{path}.{key}" if path else str(key),
+                    f"unknown key{suggest(str(key), allowed)}",
+                )
+        for key in required:
+            if key not in node:
+                self.add(node.line, path or "(top)", f"missing key {key!r}")
+
+    def string(
+        self,
+        node: LMap,
+        key: str,
+        path: str,
+        pattern: re.Pattern[str] | None = None,
+        what: str = "",
+    ) -> str | None:
+        if key not in node:
+            return None  # missing required keys are reported by keys()
+        value = node[key]
+        line = node.key_lines[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.add(line, path, f"expected a string, got {_kind(value)}")
+            return None
+        if not isinstance(value, str):
+            # 3.10 written unquoted is the float 3.1: refuse rather than guess.
+            self.add(line, path, f"expected a string, got {_kind(value)} {value!r} (quote it)")
+            return None
+        if pattern is not None and not pattern.match(value):
+            self.add(line, path, f"{value!r} is not {what}")
+            return None
+        return value
+
+    def strings(
+        self,
+        node: LMap,
+        key: str,
+        path: str,
+        check: Callable[[str, int, str], bool] | None = None,
+    ) -> tuple[str, ...] | None:
+        if key not in node:
+            return None
+        value = node[key]
+        line = node.key_lines[key]
+        if not isinstance(value, LList):
+            self.add(line, path, f"expected a list, got {_kind(value)}")
+            return None
+        out: list[str] = []
+        seen: set[str] = set()
+        for i, (item, item_line) in enumerate(zip(value, value.item_lines, strict=True)):
+            item_path = f"{path}[{i}]"
+            if not isinstance(item, str):
+                self.add(item_line, item_path, f"expected a string, got {_kind(item)}")
+                continue
+            if item in seen:
+                self.add(item_line, item_path, f"{item!r} is listed twice")
+                continue
+            seen.add(item)
+            if check is None or check(item, item_line, item_path):
+                out.append(item)
+        return tuple(out)
+
+    def key_name(self, value: object, line: int, path: str, what: str) -> bool:
+        """A mapping key used as a name: a string (``3.10`` unquoted is a number) and safe."""
+        if not isinstance(value, str):
+            self.add(line, path, f"{what} name {value!r} must be a string (quote it)")
+            return False
+        return self.name(value, line, path, what)
+
+    def name(self, value: str, line: int, path: str, what: str) -> bool:
+        if not NAME_RE.match(value) or ".." in value:
+            self.add(
+                line,
+                path,
+                f"{what} {value!r} may only hold letters, digits, '.', '_' and '-' "
+                "(it becomes a path, a tag and a shell word)",
+            )
+            return False
+        return True
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, LMap):
+        return "a mapping"
+    if isinstance(value, LList):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
+        type(value), type(value).__name__
+    )
+
+
+TOP_KEYS = ("schema", "builders", "profile_tasks", "variants", "lines")
+VARIANT_KEYS = ("family", "template", "parent", "arches", "os_version")
+LINE_KEYS = (
+    "version",
+    "aliases",
+    "variants",
+    "defaults",
+    "gpg_key",
+    "sha256",
+    "pip",
+    "pgo",
+    "profile_tasks",
+    "build_args",
+)
+PIP_KEYS = ("version", "get_pip_url", "get_pip_sha256")
+DEFAULT_KEYS = ("debian", "slim", "alpine")
+RULE_KEYS = ("task", "variants", "arches")
+
+
+def load(path: Path) -> Matrix:
+    """Read and check matrix.yml; raise ConfigError listing every problem found."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return loads(text, path)
+
+
+def loads(text: str, path: Path = Path("matrix.yml")) -> Matrix:
+    """Parse and check matrix.yml text (``path`` names it in messages)."""
+    chk = _Checker(path.name)
+    loader = _LineLoader(text)
+    try:
+        doc = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path.name}:{line}: (yaml): {problem}") from None
+    finally:
+        loader.dispose()
+    for line, _, message in loader.duplicates:
+        chk.add(line, "(yaml)", message)
+    if not isinstance(doc, LMap):
+        raise ConfigError(f"{path.name}:1: (top): expected a mapping, got {_kind(doc)}")
+    matrix = _check(doc, chk, path)
+    if chk.problems:
+        raise ConfigError(chk.sorted())
+    assert matrix is not None
+    return matrix
+
+
+def _check(doc: LMap, chk: _Checker, path: Path) -> Matrix:
+    chk.keys(doc, "", TOP_KEYS, ("schema", "variants", "lines"))
+    if "schema" in doc and doc["schema"] != 1:
+        chk.add(
+            doc.key_lines["schema"], "schema", f"unsupported schema {doc['schema']!r} (expected 1)"
+        )
+    mc = _MatrixChecker(chk)
+    builders = mc.builders(doc)
+    mc.profile_tasks(doc)
+    mc.variants(doc)
+    lines = mc.lines(doc)
+    _check_tags(chk, lines, mc.known_variants)
+    return Matrix(
+        path=path,
+        lines=tuple(lines),
+        variants=mc.known_variants,
+        profile_tasks=mc.tasks,
+        builders=builders,
+    )
+
+
+class _MatrixChecker:
+    """The sections of matrix.yml, each checked by one method; problems go to ``chk``."""
+
+    def __init__(self, chk: _Checker) -> None:
+        self.chk = chk
+        self.tasks: dict[str, tuple[str, ...]] = {}
+        self.known_variants: dict[str, Variant] = {}
+
+    def is_arch(self, value: str, line: int, path: str) -> bool:
+        if value not in ARCHES:
+            self.chk.add(
+                line, path, f"unknown architecture {value!r}{suggest(value, list(ARCHES))}"
+            )
+            return False
+        return True
+
+    def is_variant(self, value: str, line: int, path: str) -> bool:
+        if value not in self.known_variants:
+            hint = suggest(value, list(self.known_variants))
+            self.chk.add(line, path, f"unknown variant {value!r}{hint}")
+            return False
+        return True
+
+    def builders(self, doc: LMap) -> dict[str, str]:
+        """``builders: {arch: builder-or-context}``."""
+        chk = self.chk
+        out: dict[str, str] = {}
+        node = chk.mapping(doc, "builders", "builders", tuple(ARCHES), optional=True)
+        if node is None:
+            return out
+        for arch in node:
+            if arch in ARCHES:
+                path = f"builders.{arch}"
+                b = chk.string(node, arch, path)
+                if b is not None and chk.name(b, node.key_lines[arch], path, "builder"):
+                    out[arch] = b
+        return out
+
+    def profile_tasks(self, doc: LMap) -> None:
+        """``profile_tasks: {name: [regrtest invocation, test, test, ...]}``."""
+        chk = self.chk
+        node = chk.mapping(doc, "profile_tasks", "profile_tasks", None, optional=True)
+        if node is None:
+            return
+        for name in node:
+            path = f"profile_tasks.{name}"
+            if not chk.key_name(name, node.key_lines[name], path, "profile task"):
+                continue
+            words = chk.strings(node, name, path, _no_quote_check(chk))
+            if words is not None and not words:
+                chk.add(node.key_lines[name], path, "a profile task needs at least one word")
+            elif words:
+                self.tasks[name] = words
+
+    def variants(self, doc: LMap) -> None:
+        chk = self.chk
+        node = chk.mapping(doc, "variants", "variants", None, optional=True)
+        for name in node or ():
+            assert node is not None
+            path = f"variants.{name}"
+            if not chk.key_name(name, node.key_lines[name], path, "variant"):
+                continue
+            v = chk.mapping(
+                node, name, path, VARIANT_KEYS, ("family", "template", "parent", "arches")
+            )
+            if v is None:
+                continue
+            variant = self.variant(name, v, path)
+            if variant is not None:
+                self.known_variants[name] = variant
+
+    def variant(self, name: str, v: LMap, p: str) -> Variant | None:
+        chk = self.chk
+        family = chk.string(v, "family", f"{p}.family")
+        if family is not None and family not in FAMILIES:
+            hint = suggest(family, FAMILIES)
+            chk.add(v.key_lines["family"], f"{p}.family", f"unknown family {family!r}{hint}")
+            family = None
+        template = chk.string(v, "template", f"{p}.template")
+        if template is not None and not chk.name(
+            template, v.key_lines["template"], f"{p}.template", "template set"
+        ):
+            template = None
+        parent = chk.string(v, "parent", f"{p}.parent", IMAGE_RE, "an image reference")
+        arches = chk.strings(v, "arches", f"{p}.arches", self.is_arch)
+        if arches is not None and not arches and "arches" in v:
+            chk.add(
+                v.key_lines["arches"], f"{p}.arches", "a variant needs at least one architecture"
+            )
+        os_version = chk.string(
+            v,
+            "os_version",
+            f"{p}.os_version",
+            OS_VERSION_RE,
+            "a Windows OS version (10.0.17763.615)",
+        )
+        if family is not None and arches:
+            windows = family == "windowsservercore"
+            for arch in arches:
+                if ARCHES[arch].is_windows != windows:
+                    i = list(v["arches"]).index(arch)
+                    where = v["arches"].item_lines[i]
+                    chk.add(where, f"{p}.arches[{i}]", f"{arch!r} does not fit the {family} family")
+            if windows and "os_version" not in v:
+                chk.add(v.line, p, "missing key 'os_version' (the Windows base's OS version)")
+            if not windows and "os_version" in v:
+                chk.add(
+                    v.key_lines["os_version"],
+                    f"{p}.os_version",
+                    "only Windows variants have an OS version",
+                )
+        if family is None or template is None or parent is None or not arches:
+            return None
+        return Variant(name, family, template, parent, arches, os_version, v.line)
+
+    def lines(self, doc: LMap) -> list[Line]:
+        chk = self.chk
+        out: list[Line] = []
+        node = chk.mapping(doc, "lines", "lines", None, optional=True)
+        for name in node or ():
+            assert node is not None
+            path = f"lines.{name}"
+            if not chk.key_name(name, node.key_lines[name], path, "line"):
+                continue
+            ln = chk.mapping(node, name, path, LINE_KEYS, ("version", "variants"))
+            if ln is not None:
+                parsed = self.line(name, ln, path)
+                if parsed is not None:
+                    out.append(parsed)
+        return out
+
+    def line(self, name: str, ln: LMap, p: str) -> Line | None:
+        chk = self.chk
+        before = len(chk.problems)
+        version = self.line_version(name, ln, p)
+        line_variants = chk.strings(ln, "variants", f"{p}.variants", self.is_variant)
+        if line_variants is not None and not line_variants:
+            chk.add(ln.key_lines["variants"], f"{p}.variants", "a line needs at least one variant")
+        defaults = self.line_defaults(ln, p, line_variants or ())
+        gpg_key = chk.string(
+            ln, "gpg_key", f"{p}.gpg_key", GPG_RE, "a GPG fingerprint (40 upper-case hex digits)"
+        )
+        sha256 = chk.string(
+            ln, "sha256", f"{p}.sha256", HEX64_RE, "a sha256 (64 lower-case hex digits)"
+        )
+        if "gpg_key" in ln and "sha256" in ln:
+            chk.add(ln.line, p, "give either 'gpg_key' or 'sha256', not both")
+        elif "gpg_key" not in ln and "sha256" not in ln:
+            chk.add(ln.line, p, "missing key 'gpg_key' or 'sha256' (how the tarball is verified)")
+        pip = self.line_pip(ln, p)
+        pgo = True
+        if "pgo" in ln:
+            if isinstance(ln["pgo"], bool):
+                pgo = ln["pgo"]
+            else:
+                chk.add(
+                    ln.key_lines["pgo"], f"{p}.pgo", f"expected a boolean, got {_kind(ln['pgo'])}"
+                )
+        rules = self.line_rules(ln, p, pgo)
+        build_args = self.line_build_args(ln, p)
+        if len(chk.problems) > before or version is None or not line_variants:
+            return None
+        aliases = tuple(ln.get("aliases", ()))
+        return Line(
+            name=name,
+            version=version,
+            aliases=aliases,
+            variants=line_variants,
+            defaults=defaults,
+            gpg_key=gpg_key,
+            sha256=sha256,
+            pip=pip,
+            pgo=pgo,
+            profile_tasks=rules,
+            build_args=build_args,
+            line=ln.line,
+        )
+
+    def line_version(self, name: str, ln: LMap, p: str) -> str | None:
+        """The version, its fit with the line's name, and the pre-release tag rule."""
+        chk = self.chk
+        version = chk.string(ln, "version", f"{p}.version")
+        if version is None:
+            return None
+        m = VERSION_RE.match(version)
+        where = ln.key_lines["version"]
+        if m is None:
+            chk.add(where, f"{p}.version", f"{version!r} is not a CPython version (like 3.8.0b3)")
+            return None
+        minor = f"{m['major']}.{m['minor']}"
+        if name != minor and not name.startswith(f"{minor}-"):
+            chk.add(where, f"{p}.version", f"{version!r} does not belong to line {name!r}")
+        if m["pre"] and name == minor:
+            chk.add(ln.line, p, f"pre-release {version} cannot be tagged {name!r}")
+
+        def is_alias(value: str, line: int, path: str) -> bool:
+            if not chk.name(value, line, path, "alias"):
+                return False
+            if m["pre"] and value in (minor, m["major"], "latest"):
+                # A pre-release never takes the tags of the final releases.
+                chk.add(line, path, f"pre-release {version} cannot be tagged {value!r}")
+                return False
+            return True
+
+        chk.strings(ln, "aliases", f"{p}.aliases", is_alias)
+        return version
+
+    def line_defaults(self, ln: LMap, p: str, line_variants: tuple[str, ...]) -> Defaults:
+        chk = self.chk
+        node = chk.mapping(ln, "defaults", f"{p}.defaults", DEFAULT_KEYS, optional=True)
+        if node is None:
+            return Defaults()
+        values: dict[str, str | None] = {}
+        want = {"debian": "debian", "slim": "debian-slim", "alpine": "alpine"}
+        for key in DEFAULT_KEYS:
+            path = f"{p}.defaults.{key}"
+            val = chk.string(node, key, path)
+            values[key] = val
+            if val is None:
+                continue
+            where = node.key_lines[key]
+            if val not in line_variants:
+                hint = suggest(val, line_variants)
+                chk.add(where, path, f"{val!r} is not a variant of this line{hint}")
+            elif self.known_variants[val].family != want[key]:
+                family = self.known_variants[val].family
+                chk.add(where, path, f"{val!r} is a {family} variant, not {want[key]}")
+        return Defaults(**values)
+
+    def line_pip(self, ln: LMap, p: str) -> Pip | None:
+        chk = self.chk
+        node = chk.mapping(ln, "pip", f"{p}.pip", PIP_KEYS, PIP_KEYS, optional=True)
+        if node is None:
+            return None
+        version = chk.string(node, "version", f"{p}.pip.version", PIP_VERSION_RE, "a pip version")
+        url = chk.string(node, "get_pip_url", f"{p}.pip.get_pip_url", URL_RE, "an https URL")
+        sha = chk.string(
+            node, "get_pip_sha256", f"{p}.pip.get_pip_sha256", HEX64_RE, "a sha256 (64 hex digits)"
+        )
+        return Pip(version, url, sha) if version and url and sha else None
+
+    def line_rules(self, ln: LMap, p: str, pgo: bool) -> tuple[ProfileTaskRule, ...]:
+        """``profile_tasks: [{task, variants?, arches?}]``: first matching rule wins."""
+        chk = self.chk
+        if "profile_tasks" not in ln:
+            return ()
+        node = ln["profile_tasks"]
+        if not isinstance(node, LList):
+            where = ln.key_lines["profile_tasks"]
+            chk.add(where, f"{p}.profile_tasks", f"expected a list, got {_kind(node)}")
+            return ()
+        rules: list[ProfileTaskRule] = []
+        for i, (rule, where) in enumerate(zip(node, node.item_lines, strict=True)):
+            rp = f"{p}.profile_tasks[{i}]"
+            if not isinstance(rule, LMap):
+                chk.add(where, rp, f"expected a mapping, got {_kind(rule)}")
+                continue
+            chk.keys(rule, rp, RULE_KEYS, ("task",))
+            task = chk.string(rule, "task", f"{rp}.task")
+            if task is not None and task not in self.tasks:
+                hint = suggest(task, list(self.tasks))
+                chk.add(
+                    rule.key_lines["task"], f"{rp}.task", f"unknown profile task {task!r}{hint}"
+                )
+                task = None
+            if task is not None and not pgo:
+                chk.add(rule.key_lines["task"], f"{rp}.task", "a profile task needs pgo: true")
+            variants = chk.strings(rule, "variants", f"{rp}.variants", self.is_variant) or ()
+            arches = chk.strings(rule, "arches", f"{rp}.arches", self.is_arch) or ()
+            if task is not None:
+                rules.append(ProfileTaskRule(task, variants, arches))
+        return tuple(rules)
+
+    def line_build_args(self, ln: LMap, p: str) -> tuple[tuple[str, str], ...]:
+        chk = self.chk
+        node = chk.mapping(ln, "build_args", f"{p}.build_args", None, optional=True)
+        out: list[tuple[str, str]] = []
+        for key in node or ():
+            assert node is not None
+            path = f"{p}.build_args.{key}"
+            if not isinstance(key, str) or not BUILD_ARG_RE.match(key):
+                chk.add(node.key_lines[key], path, f"{key!r} is not a build argument name")
+                continue
+            val = chk.string(node, key, path)
+            if val is not None:
+                out.append((key, val))
+        return tuple(sorted(out))
+
+
+def _no_quote_check(chk: _Checker) -> Callable[[str, int, str], bool]:
+    # Profile task words are rendered inside single quotes in a shell command.
+    def check(value: str, line: int, path: str) -> bool:
+        if "'" in value or "\\" in value or "\n" in value or not value.strip():
+            chk.add(line, path, f"{value!r} cannot go inside a single-quoted shell word")
+            return False
+        return True
+
+    return check
+
+
+# ---------------------------------------------------------------------------------------------
+# Tags (the Docker Official Images algebra; plan.py uses the same functions)
+
+
+def suffixed(word: str, suffix: str) -> str:
+    """``3.8-rc`` + ``buster`` → ``3.8-rc-buster``; ``latest`` + ``buster`` → ``buster``."""
+    if not suffix:
+        return word
+    return suffix if word == "latest" else f"{word}-{suffix}"
+
+
+def variant_tags(line: Line, variant: Variant) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(own tags, shared tags) of ``variant`` in ``line``.
+
+    - every variant: ``<word>-<variant>`` for each version word (``latest-X`` is just ``X``);
+    - the default Debian suite: shared bare ``<word>`` tags;
+    - the default slim variant: also ``<word>-slim``; the default Alpine: ``<word>-alpine``;
+    - Windows Server Core: shared ``<word>-windowsservercore`` and the bare ``<word>`` tags.
+    """
+    words = line.version_tags
+    own = [suffixed(w, variant.name) for w in words]
+    shared: list[str] = []
+    if variant.family == "debian" and variant.name == line.defaults.debian:
+        shared += [suffixed(w, "") for w in words]
+    elif variant.family == "debian-slim" and variant.name == line.defaults.slim:
+        own += [suffixed(w, "slim") for w in words]
+    elif variant.family == "alpine" and variant.name == line.defaults.alpine:
+        own += [suffixed(w, "alpine") for w in words]
+    elif variant.family == "windowsservercore":
+        shared += [suffixed(w, "windowsservercore") for w in words]
+        shared += [suffixed(w, "") for w in words]
+    return tuple(own), tuple(shared)
+
+
+def _check_tags(chk: _Checker, lines: list[Line], variants: dict[str, Variant]) -> None:
+    # A tag names one manifest list: it may be shared by variants of one line (SharedTags), but
+    # two lines, or two variants' own tags, must never produce the same tag.
+    owner: dict[str, tuple[str, str, bool]] = {}  # tag -> (line, variant, shared)
+    for line in lines:
+        for vname in line.variants:
+            variant = variants[vname]
+            own, shared = variant_tags(line, variant)
+            for tag, is_shared in [*((t, False) for t in own), *((t, True) for t in shared)]:
+                if not TAG_RE.match(tag):
+                    chk.add(
+                        line.line, f"lines.{line.name}", f"tag {tag!r} is not a valid Docker tag"
+                    )
+                    continue
+                prev = owner.get(tag)
+                if prev is None:
+                    owner[tag] = (line.name, vname, is_shared)
+                    continue
+                if prev[0] == line.name and prev[2] and is_shared:
+                    continue  # the same shared tag across this line's variants: one manifest list
+                chk.add(
+                    line.line,
+                    f"lines.{line.name}",
+                    f"tag {tag!r} of variant {vname!r} collides with variant {prev[1]!r} "
+                    f"of line {prev[0]!r}",
+                )

@@ -1,0 +1,234 @@
+"""Pure planning: matrix + version → ordered build jobs, tags and manifest lists. No I/O.
+
+``expand(matrix, "3.8.0b3")`` gives one ``Job`` per (variant, architecture) of the line, in
+matrix order (variants in the line's order, each variant's architectures in its listed order),
+with a stable id (``3.8.0b3-buster-arm32v7``), its OCI platform, the Dockerfile it builds, its
+tags (Docker Official Images algebra, see ``matrix.variant_tags``) and the combinations left out,
+each with the reason. Manifest lists follow the same order, which is the order the seed report
+shows (python:3.8-rc = buster's 7 Linux entries, then the three Windows Server Core ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from orchestrator.errors import UsageError
+from orchestrator.matrix import Line, Matrix, Variant, variant_tags
+from orchestrator.platforms import ARCHES, Platform, suggest
+
+DOCKERFILES = PurePosixPath("dockerfiles")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One image to build: one variant of one Python release for one platform."""
+
+    id: str
+    version: str
+    line: str
+    variant: str
+    arch: str
+    platform: Platform
+    family: str
+    parent: str
+    dockerfile: PurePosixPath
+    context: PurePosixPath
+    build_args: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]
+    shared_tags: tuple[str, ...]
+    builder: str | None
+    pgo: bool
+    profile_task: str | None
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        return self.tags + self.shared_tags
+
+    @property
+    def emulated(self) -> bool:
+        """Needs qemu user emulation on an x86-64 build machine."""
+        return ARCHES[self.arch].emulated_on_x86_64
+
+    @property
+    def heavy(self) -> bool:
+        """Counts against the build's ``--jobs`` limit: emulated, or a PGO profile run."""
+        return self.emulated or self.pgo
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A combination that is not built, and why."""
+
+    id: str
+    variant: str
+    arch: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    version: str
+    line: str
+    jobs: tuple[Job, ...]
+    excluded: tuple[Excluded, ...]
+    manifests: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def job(self, job_id: str) -> Job:
+        for job in self.jobs:
+            if job.id == job_id:
+                return job
+        raise UsageError(
+            f"no job {job_id!r} in the plan for {self.version}"
+            f"{suggest(job_id, [j.id for j in self.jobs])}"
+        )
+
+    def tag_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.manifests)
+
+
+def dockerfile_path(line: Line, variant: Variant, arch: str) -> PurePosixPath:
+    """Where the Dockerfile of this job lives.
+
+    A job whose architecture has its own PGO profile task builds its own Dockerfile
+    (``dockerfiles/3.8-rc/buster/arm32v7/Dockerfile``); every other job of the variant shares
+    ``dockerfiles/3.8-rc/buster/Dockerfile``.
+    """
+    base = DOCKERFILES / line.name / variant.name
+    if line.profile_task_for(variant.name, arch) is not None:
+        return base / arch / "Dockerfile"
+    return base / "Dockerfile"
+
+
+def profile_task_text(matrix: Matrix, name: str | None) -> str | None:
+    """The PROFILE_TASK value as make sees it (words joined by single spaces)."""
+    return None if name is None else " ".join(matrix.profile_tasks[name])
+
+
+def make_job(matrix: Matrix, line: Line, variant: Variant, arch: str) -> Job:
+    own, shared = variant_tags(line, variant)
+    dockerfile = dockerfile_path(line, variant, arch)
+    windows = variant.family == "windowsservercore"
+    pgo = line.pgo and not windows  # the Windows images install python.org's own build
+    return Job(
+        id=f"{line.version}-{variant.name}-{arch}",
+        version=line.version,
+        line=line.name,
+        variant=variant.name,
+        arch=arch,
+        platform=ARCHES[arch].platform.with_os_version(variant.os_version),
+        family=variant.family,
+        parent=variant.parent,
+        dockerfile=dockerfile,
+        context=dockerfile.parent,
+        build_args=line.build_args,
+        tags=own,
+        shared_tags=shared,
+        builder=matrix.builders.get(arch),
+        pgo=pgo,
+        profile_task=profile_task_text(matrix, line.profile_task_for(variant.name, arch))
+        if pgo
+        else None,
+    )
+
+
+def all_jobs(matrix: Matrix, line: Line) -> tuple[Job, ...]:
+    """Every job of a line, unfiltered, in matrix order."""
+    return tuple(
+        make_job(matrix, line, matrix.variants[v], arch)
+        for v in line.variants
+        for arch in matrix.variants[v].arches
+    )
+
+
+def expand(
+    matrix: Matrix,
+    version: str,
+    *,
+    arches: Sequence[str] = (),
+    variants: Sequence[str] = (),
+) -> Plan:
+    """The plan for ``version`` (a release like ``3.8.0b3``, or a line name or alias).
+
+    ``arches``/``variants`` narrow the plan; names that the matrix does not know raise
+    UsageError (exit 2) with a "did you mean" hint, as does a selection that leaves no job.
+    """
+    line = matrix.line_for(version)
+    _check_selection(matrix, line, arches, variants)
+    jobs: list[Job] = []
+    excluded: list[Excluded] = []
+    line_arches = [a for v in line.variants for a in matrix.variants[v].arches]
+    for vname in line.variants:
+        variant = matrix.variants[vname]
+        windows = variant.family == "windowsservercore"
+        # Architectures of the same OS that some other variant of this line builds.
+        others = [
+            a
+            for a in dict.fromkeys(line_arches)
+            if ARCHES[a].is_windows == windows and a not in variant.arches
+        ]
+        for arch in others:
+            excluded.append(
+                Excluded(
+                    f"{line.version}-{vname}-{arch}",
+                    vname,
+                    arch,
+                    f"variant {vname} is not built for {arch} (variants.{vname}.arches)",
+                )
+            )
+        for arch in variant.arches:
+            job_id = f"{line.version}-{vname}-{arch}"
+            if variants and vname not in variants:
+                excluded.append(Excluded(job_id, vname, arch, "not selected by --variant"))
+            elif arches and arch not in arches:
+                excluded.append(Excluded(job_id, vname, arch, "not selected by --arch"))
+            else:
+                jobs.append(make_job(matrix, line, variant, arch))
+    for vname in matrix.variants:
+        if vname not in line.variants:
+            excluded.append(
+                Excluded(
+                    f"{line.version}-{vname}",
+                    vname,
+                    "*",
+                    f"line {line.name} has no {vname} variant (lines.{line.name}.variants)",
+                )
+            )
+    if not jobs:
+        raise UsageError(
+            f"no job of {line.version} matches --arch {' '.join(arches) or '*'} "
+            f"--variant {' '.join(variants) or '*'}"
+        )
+    return Plan(
+        version=line.version,
+        line=line.name,
+        jobs=tuple(jobs),
+        excluded=tuple(excluded),
+        manifests=manifests(jobs),
+    )
+
+
+def _check_selection(
+    matrix: Matrix, line: Line, arches: Sequence[str], variants: Sequence[str]
+) -> None:
+    problems: list[str] = []
+    for a in arches:
+        if a not in ARCHES:
+            problems.append(f"--arch: unknown architecture {a!r}{suggest(a, list(ARCHES))}")
+    for v in variants:
+        if v not in line.variants:
+            hint = suggest(v, list(line.variants))
+            where = "" if v not in matrix.variants else f" of line {line.name}"
+            problems.append(f"--variant: unknown variant {v!r}{where}{hint}")
+    if problems:
+        raise UsageError(problems)
+
+
+def manifests(jobs: Sequence[Job]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every tag → the ids of the jobs in its manifest list, in job order."""
+    out: dict[str, list[str]] = {}
+    for job in jobs:
+        for tag in job.all_tags:
+            out.setdefault(tag, []).append(job.id)
+    return tuple((tag, tuple(ids)) for tag, ids in out.items())
