@@ -1,0 +1,203 @@
+"""Push the manifest lists the policy allows, through the registry client.
+
+``publish`` runs the pure policy (``orchestrator.manifest.decide``), then, before any PUT,
+looks up every per-platform manifest the lists will name: a HEAD by digest (a results file
+naming a digest the registry does not have stops everything: nothing is published), a GET of
+the manifest and of its config blob to check that the image really is of the job's platform and
+to read ``os.version`` of Windows images. Only then is one list PUT per publishable tag. A tag
+that already points at exactly these bytes is left alone (reported ``unchanged``); held tags
+are never touched, so their previous list stays in place.
+
+A per-platform digest that is itself an index (BuildKit may wrap an image with attestation
+entries) is resolved to its one manifest for the job's platform; the list names that manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from orchestrator import manifest, registry
+from orchestrator.errors import ConfigError, RegistryError
+from orchestrator.manifest import Entry, TagOutcome
+from orchestrator.plan import Job, Plan
+from orchestrator.platforms import Platform
+from orchestrator.results import JobResult
+
+log = structlog.get_logger(__name__)
+
+
+def publish(
+    plan: Plan,
+    results: Sequence[JobResult],
+    *,
+    repository: str,
+    client: registry.Client | None = None,
+    require: Sequence[str] = (),
+    keep_going: bool = False,
+    oci_index: bool = False,
+) -> list[TagOutcome]:
+    """Assemble and push every publishable list of ``plan`` into ``repository``.
+
+    ``repository`` is the full name the per-platform images were pushed to, e.g.
+    ``localhost:5000/python``. Returns one outcome per tag, in the plan's manifest order.
+    Raises ConfigError (and publishes nothing) when a result names a digest the registry does
+    not hold, or an image that is not of its job's platform.
+    """
+    target = registry.parse_reference(repository)
+    client = client or registry.Client(target.registry)
+    decisions = manifest.decide(plan, results, require=require, keep_going=keep_going)
+    by_id = {r.job_id: r for r in results}
+    needed = [j for j in plan.jobs if any(d.publish and j.id in d.entries for d in decisions)]
+    entries = _resolve_all(client, target, needed, by_id)
+
+    outcomes: list[TagOutcome] = []
+    for d in decisions:
+        missing = tuple(m.job_id for m in d.missing)
+        if not d.publish:
+            log.warning("manifest.held", tag=d.tag, missing=list(missing), reason=d.reason)
+            outcomes.append(
+                TagOutcome(d.tag, False, None, (), missing, d.reason, required=d.required)
+            )
+            continue
+        media_type, content = manifest.manifest_list(
+            [entries[i] for i in d.entries], oci_index=oci_index
+        )
+        digest = manifest.digest_of(content)
+        current = client.head_manifest(target.repository, d.tag)
+        unchanged = current is not None and current.digest == digest
+        if not unchanged:
+            pushed = client.put_manifest(target.repository, d.tag, content, media_type)
+            if pushed != digest:
+                raise RegistryError(
+                    f"PUT manifest {target.name}:{d.tag}: the registry stored {pushed}, "
+                    f"expected {digest} (it rewrote the list?)"
+                )
+        log.info(
+            "manifest.published",
+            tag=d.tag,
+            digest=digest,
+            entries=len(d.entries),
+            unchanged=unchanged,
+            media_type=media_type,
+        )
+        outcomes.append(
+            TagOutcome(
+                d.tag,
+                True,
+                digest,
+                d.entries,
+                missing,
+                d.reason,
+                required=d.required,
+                unchanged=unchanged,
+            )
+        )
+    return outcomes
+
+
+def _resolve_all(
+    client: registry.Client,
+    target: registry.Reference,
+    jobs: Sequence[Job],
+    by_id: dict[str, JobResult],
+) -> dict[str, Entry]:
+    """Every entry the lists will name, or ConfigError listing every problem (nothing pushed)."""
+    problems: list[str] = []
+    out: dict[str, Entry] = {}
+    for job in jobs:
+        result = by_id[job.id]
+        assert result.digest is not None  # decide() only lists available results
+        where = f"results: job {job.id!r}"
+        pushed_to = registry.parse_reference(result.repository)
+        if (pushed_to.registry, pushed_to.repository) != (target.registry, target.repository):
+            problems.append(
+                f"{where}: image is in {result.repository}, not {target.name}; a list can only "
+                "name manifests of its own repository"
+            )
+            continue
+        try:
+            out[job.id] = _resolve(client, target, job, result.digest)
+        except _Bad as exc:
+            problems.append(f"{where}: {exc}")
+    if problems:
+        raise ConfigError([*problems, "nothing was published"])
+    return out
+
+
+class _Bad(Exception):
+    """One problem with one entry (collected, then reported together)."""
+
+
+def _resolve(client: registry.Client, target: registry.Reference, job: Job, digest: str) -> Entry:
+    repo = target.repository
+    head = client.head_manifest(repo, digest)
+    if head is None:
+        raise _Bad(f"digest {digest} is not in {target.name} (the registry has no such manifest)")
+    found = client.get_manifest(repo, digest)
+    if registry.sha256(found.content) != digest:
+        raise _Bad(f"the registry's manifest {digest} does not hash to its digest")
+    if found.is_list:
+        found = _pick(client, target, job, found)
+    doc = found.json()
+    config_desc = doc.get("config")
+    if not isinstance(config_desc, dict) or not isinstance(config_desc.get("digest"), str):
+        raise _Bad(f"manifest {found.digest} ({found.media_type}) has no config descriptor")
+    try:
+        config: Any = json.loads(client.get_blob(repo, config_desc["digest"]))
+    except ValueError as exc:
+        raise _Bad(f"config blob {config_desc['digest']} is not JSON: {exc}") from None
+    platform = _check_platform(job.platform, config if isinstance(config, dict) else {})
+    return Entry(
+        job_id=job.id,
+        media_type=found.media_type,
+        size=len(found.content),
+        digest=found.digest,
+        platform=platform,
+    )
+
+
+def _pick(
+    client: registry.Client, target: registry.Reference, job: Job, index: registry.Manifest
+) -> registry.Manifest:
+    want = job.platform
+    matches = []
+    for m in index.json().get("manifests", []):
+        p = m.get("platform") or {}
+        if (p.get("os"), p.get("architecture")) != (want.os, want.architecture):
+            continue
+        if want.variant and p.get("variant") not in (None, want.variant):
+            continue
+        matches.append(m)
+    if len(matches) != 1:
+        raise _Bad(
+            f"digest {index.digest} is a list with {len(matches)} entries for {want.oci}, "
+            "expected exactly one"
+        )
+    inner = client.get_manifest(target.repository, matches[0]["digest"])
+    if inner.is_list:
+        raise _Bad(f"digest {index.digest}: nested lists are not supported")
+    return inner
+
+
+def _check_platform(want: Platform, config: dict[str, Any]) -> Platform:
+    """The entry's platform: the plan's, with Windows ``os.version`` from the image config."""
+    got_os, got_arch = config.get("os"), config.get("architecture")
+    if (got_os, got_arch) != (want.os, want.architecture):
+        raise _Bad(f"image is {got_os}/{got_arch} according to its config, not {want.oci}")
+    variant = config.get("variant")
+    if variant and want.variant and variant != want.variant:
+        raise _Bad(f"image variant is {variant} according to its config, not {want.variant}")
+    if want.os != "windows":
+        return want.with_os_version(None)
+    os_version = config.get("os.version")
+    if not isinstance(os_version, str) or not os_version:
+        raise _Bad("Windows image config has no os.version (needed for the list entry)")
+    # The matrix may name the build (10.0.17763) while the image carries the patch level too
+    # (10.0.17763.615): only a different build is worth a warning.
+    if want.os_version and os_version.split(".")[:3] != want.os_version.split(".")[:3]:
+        log.warning("manifest.os_version_differs", planned=want.os_version, image=os_version)
+    return want.with_os_version(os_version)
