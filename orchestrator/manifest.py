@@ -140,7 +140,10 @@ def _why(result: JobResult | None) -> str:
     text = {JobStatus.FAILED: "failed", JobStatus.NOT_BUILT: "not built"}.get(
         result.status, result.status.value
     )
-    return f"{text}: {result.reason}" if result.reason else text
+    if not result.reason:
+        return text
+    # The build may already say it ("not built: no Windows builder"): do not say it twice.
+    return result.reason if result.reason.startswith(text) else f"{text}: {result.reason}"
 
 
 def decide(

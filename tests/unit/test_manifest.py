@@ -227,6 +227,16 @@ def test_no_windows_builder_with_keep_going_and_linux_required() -> None:
     assert (win.reason or "").startswith("no platform available: missing windows/amd64")
 
 
+def test_reason_that_already_says_not_built_is_not_repeated() -> None:
+    plan = _plan()
+    results = _all(plan, windows_amd64=(JobStatus.NOT_BUILT, "not built: no Windows builder"))
+    d = _by_tag(decide(plan, results))
+    assert d["3.13"].reason == (
+        f"missing windows/amd64 {WIN_VERSION} "
+        f"({V}-windowsservercore-ltsc2022-windows-amd64: not built: no Windows builder)"
+    )
+
+
 def test_job_without_any_result_is_missing() -> None:
     plan = _plan()
     results = [r for r in _all(plan) if not r.job_id.endswith("-i386")]
