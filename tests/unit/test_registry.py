@@ -18,9 +18,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import structlog
 
 from orchestrator import registry, retrying
 from orchestrator.errors import ConfigError, RegistryError
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_config() -> Iterator[None]:
+    # A test that ran cli.main under capsys leaves structlog printing to a closed stream.
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
+
 
 # --------------------------------------------------------------------------- references
 

@@ -4,10 +4,12 @@ in-process fake registry of test_registry (real HTTP on 127.0.0.1; a stand-in, n
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from orchestrator import cli, registry, report, reportfmt, retrying
 from orchestrator.errors import ConfigError
@@ -52,6 +54,15 @@ def _push_image(
     body = json.dumps(manifest).encode()
     digest = client.put_manifest(repo, registry.sha256(body), body, registry.MANIFEST_V2)
     return digest, {"mediaType": registry.MANIFEST_V2, "size": len(body), "digest": digest}
+
+
+@pytest.fixture(autouse=True)
+def _forget_log_config() -> Iterator[None]:
+    # cli.main configures structlog onto the stderr that capsys replaced; later tests must not
+    # log into that closed stream.
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture
