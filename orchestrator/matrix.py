@@ -172,8 +172,12 @@ class _LineLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: list[tuple[int, list[str], str]] = []
-        self._path: list[str] = []
+        self.duplicates: list[tuple[int, str, str]] = []
+        self.path: list[str] = []  # key path of the node being constructed
+
+
+def _path_text(parts: list[str]) -> str:
+    return "".join(p if p.startswith("[") else f".{p}" for p in parts).lstrip(".")
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LMap:
@@ -185,15 +189,29 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LMap:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if key in out:
-            loader.duplicates.append((line, [str(key)], f"duplicate key {key!r}"))
+            where = _path_text([*loader.path, str(key)])
+            loader.duplicates.append(
+                (line, where, f"duplicate key {key!r} (first on line {out.key_lines[key]})")
+            )
             continue
-        out[key] = loader.construct_object(value_node, deep=True)
+        loader.path.append(str(key))
+        try:
+            out[key] = loader.construct_object(value_node, deep=True)
+        finally:
+            loader.path.pop()
         out.key_lines[key] = line
     return out
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LList:
-    out = LList(loader.construct_object(child, deep=True) for child in node.value)
+    items: list[Any] = []
+    for i, child in enumerate(node.value):
+        loader.path.append(f"[{i}]")
+        try:
+            items.append(loader.construct_object(child, deep=True))
+        finally:
+            loader.path.pop()
+    out = LList(items)
     out.line = node.start_mark.line + 1
     out.item_lines = [child.start_mark.line + 1 for child in node.value]
     return out
@@ -385,8 +403,8 @@ def loads(text: str, path: Path = Path("matrix.yml")) -> Matrix:
         raise ConfigError(f"{path.name}:{line}: (yaml): {problem}") from None
     finally:
         loader.dispose()
-    for line, _, message in loader.duplicates:
-        chk.add(line, "(yaml)", message)
+    for line, where, message in loader.duplicates:
+        chk.add(line, where, message)
     if not isinstance(doc, LMap):
         raise ConfigError(f"{path.name}:1: (top): expected a mapping, got {_kind(doc)}")
     matrix = _check(doc, chk, path)
@@ -424,6 +442,8 @@ class _MatrixChecker:
         self.chk = chk
         self.tasks: dict[str, tuple[str, ...]] = {}
         self.known_variants: dict[str, Variant] = {}
+        # Declared under variants: but with problems of their own (already reported there).
+        self.broken_variants: set[str] = set()
 
     def is_arch(self, value: str, line: int, path: str) -> bool:
         if value not in ARCHES:
@@ -434,6 +454,8 @@ class _MatrixChecker:
         return True
 
     def is_variant(self, value: str, line: int, path: str) -> bool:
+        if value in self.broken_variants:
+            return False
         if value not in self.known_variants:
             hint = suggest(value, list(self.known_variants))
             self.chk.add(line, path, f"unknown variant {value!r}{hint}")
@@ -478,15 +500,16 @@ class _MatrixChecker:
             assert node is not None
             path = f"variants.{name}"
             if not chk.key_name(name, node.key_lines[name], path, "variant"):
+                self.broken_variants.add(str(name))
                 continue
             v = chk.mapping(
                 node, name, path, VARIANT_KEYS, ("family", "template", "parent", "arches")
             )
-            if v is None:
-                continue
-            variant = self.variant(name, v, path)
+            variant = self.variant(name, v, path) if v is not None else None
             if variant is not None:
                 self.known_variants[name] = variant
+            else:
+                self.broken_variants.add(name)
 
     def variant(self, name: str, v: LMap, p: str) -> Variant | None:
         chk = self.chk
@@ -553,7 +576,7 @@ class _MatrixChecker:
         before = len(chk.problems)
         version = self.line_version(name, ln, p)
         line_variants = chk.strings(ln, "variants", f"{p}.variants", self.is_variant)
-        if line_variants is not None and not line_variants:
+        if line_variants is not None and not ln["variants"]:
             chk.add(ln.key_lines["variants"], f"{p}.variants", "a line needs at least one variant")
         defaults = self.line_defaults(ln, p, line_variants or ())
         gpg_key = chk.string(
@@ -638,12 +661,14 @@ class _MatrixChecker:
             if val is None:
                 continue
             where = node.key_lines[key]
+            if val in self.broken_variants:
+                continue
             if val not in line_variants:
                 hint = suggest(val, line_variants)
                 chk.add(where, path, f"{val!r} is not a variant of this line{hint}")
             elif self.known_variants[val].family != want[key]:
                 family = self.known_variants[val].family
-                chk.add(where, path, f"{val!r} is a {family} variant, not {want[key]}")
+                chk.add(where, path, f"{val!r} is of family {family}, not {want[key]}")
         return Defaults(**values)
 
     def line_pip(self, ln: LMap, p: str) -> Pip | None:

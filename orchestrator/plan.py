@@ -217,10 +217,14 @@ def _check_selection(
         if a not in ARCHES:
             problems.append(f"--arch: unknown architecture {a!r}{suggest(a, list(ARCHES))}")
     for v in variants:
-        if v not in line.variants:
+        if v in matrix.variants and v not in line.variants:
+            problems.append(
+                f"--variant: line {line.name} has no variant {v!r} "
+                f"(it has {', '.join(line.variants)})"
+            )
+        elif v not in line.variants:
             hint = suggest(v, list(line.variants))
-            where = "" if v not in matrix.variants else f" of line {line.name}"
-            problems.append(f"--variant: unknown variant {v!r}{where}{hint}")
+            problems.append(f"--variant: unknown variant {v!r}{hint}")
     if problems:
         raise UsageError(problems)
 
