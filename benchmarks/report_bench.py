@@ -24,7 +24,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from orchestrator import registry, report, reportfmt
+from orchestrator import log, registry, report, reportfmt
 
 PLATFORMS: list[dict[str, str]] = [
     {"os": "linux", "architecture": "amd64"},
@@ -108,6 +108,7 @@ def main() -> int:
     parser.add_argument("--registry", default="localhost:5000")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
+    log.configure(-1, "console")  # warnings only: the timing line is the output
 
     cdn = ThreadingHTTPServer(("127.0.0.1", 0), _Cdn)
     threading.Thread(target=cdn.serve_forever, args=(0.05,), daemon=True).start()
