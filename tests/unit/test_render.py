@@ -199,3 +199,24 @@ def test_strict_undefined_is_an_error(m: matrix.Matrix, tmp_path: Path) -> None:
     tpl.write_text(tpl.read_text().replace("{{ line.gpg_key }}", "{{ line.gpg_kee }}"))
     with pytest.raises(ConfigError, match=r"templates/2019/debian\.Dockerfile\.j2.*gpg_kee"):
         render.render_all(m, root)
+
+
+@pytest.mark.real_processes
+def test_every_linux_run_instruction_is_valid_shell(rendered: dict[PurePosixPath, str]) -> None:
+    """``sh -n`` (parse only, nothing runs) on each RUN of each Linux Dockerfile.
+
+    The RUN text is joined the way the builder joins it (tests/unit/test_seed_report.py).
+    """
+    from orchestrator import proc
+    from tests.unit.test_seed_report import history_lines
+
+    checked = 0
+    for rel, text in rendered.items():
+        if "windowsservercore" in str(rel):
+            continue
+        for line in history_lines(text, {}):
+            if line.startswith("RUN "):
+                result = proc.run(["sh", "-n", "-c", line[4:]], check=False)
+                assert result.returncode == 0, f"{rel}: {result.stderr}"
+                checked += 1
+    assert checked > 60
