@@ -59,7 +59,13 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="publish lists without failed platforms, as long as every --require'd one is there",
     )
-    p.add_argument("--oci", action="store_true", help="push OCI image indexes, not Docker lists")
+    p.add_argument(
+        "--oci",
+        "--oci-index",
+        dest="oci",
+        action="store_true",
+        help="push OCI image indexes, not Docker manifest lists",
+    )
     p.set_defaults(func=run)
 
 
