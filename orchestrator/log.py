@@ -22,6 +22,21 @@ def wants_json(fmt: LogFormat = "auto") -> bool:
     return fmt == "json"
 
 
+class _CurrentStderr:
+    """A file-like object that writes to whatever ``sys.stderr`` is at write time.
+
+    structlog's PrintLogger keeps the file it was given; binding the real stream at configure
+    time would leave loggers writing to a closed stream after ``sys.stderr`` is swapped (as
+    pytest's capture does between tests, or a progress view does while it owns the terminal).
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure(verbosity: int = 0, fmt: LogFormat = "auto") -> None:
     """Route structlog events to stderr: level INFO (``-v``: DEBUG, ``-q``: WARNING)."""
     level = logging.DEBUG if verbosity > 0 else logging.WARNING if verbosity < 0 else logging.INFO
@@ -38,6 +53,6 @@ def configure(verbosity: int = 0, fmt: LogFormat = "auto") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
