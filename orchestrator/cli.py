@@ -17,7 +17,7 @@ from orchestrator import log as logsetup
 from orchestrator.errors import ConfigError, OrchestratorError
 
 # Subcommand modules under orchestrator.commands, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("render", "plan", "report", "manifest")
+COMMANDS: tuple[str, ...] = ("render", "plan", "build", "report", "manifest")
 
 
 def build_parser() -> argparse.ArgumentParser:

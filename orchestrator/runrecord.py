@@ -1,0 +1,144 @@
+"""The local run record: which jobs of a version finished, with their key and digest.
+
+``.orchestrate/runs/<version>.json`` is rewritten (temp file + ``os.replace``) after every job
+that finishes, so a crash or Ctrl-C leaves a record of everything done up to that moment. The
+registry stays the truth: a job is skipped only when the registry holds an image under its
+content-key tag; the record is what the summary and ``--dry-run`` use to say what a previous run
+did ("built in the previous run", "interrupted"), and it survives a registry that was wiped.
+
+Schema (version 1)::
+
+    {"schema": 1, "version": "3.13.5",
+     "jobs": {"3.13.5-bookworm-amd64": {"status": "built", "content_key": "…",
+              "digest": "sha256:…", "seconds": 312.4, "reason": null, "finished": "…Z"}}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orchestrator.errors import ConfigError
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the record says about one job."""
+
+    status: str
+    content_key: str | None
+    digest: str | None
+    seconds: float | None
+    reason: str | None
+    finished: str
+
+    @classmethod
+    def from_json(cls, data: Any, *, where: str) -> Entry:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"{where}: expected an object")
+        problems: list[str] = []
+
+        def text(key: str, required: bool = False) -> str | None:
+            value = data.get(key)
+            if value is None and not required:
+                return None
+            if not isinstance(value, str):
+                problems.append(f"{where}.{key}: expected a string, got {value!r}")
+                return None
+            return value
+
+        seconds = data.get("seconds")
+        if seconds is not None and not isinstance(seconds, int | float):
+            problems.append(f"{where}.seconds: expected a number, got {seconds!r}")
+            seconds = None
+        entry = cls(
+            status=text("status", True) or "",
+            content_key=text("content_key"),
+            digest=text("digest"),
+            seconds=float(seconds) if seconds is not None else None,
+            reason=text("reason"),
+            finished=text("finished", True) or "",
+        )
+        if problems:
+            raise ConfigError(problems)
+        return entry
+
+
+def path_for(state_dir: Path, version: str) -> Path:
+    return state_dir / "runs" / f"{version}.json"
+
+
+def load(path: Path, version: str) -> dict[str, Entry]:
+    """The record's jobs, or ``{}`` when there is none yet; ConfigError naming the file if bad."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object")
+    if data.get("schema") != SCHEMA:
+        raise ConfigError(f"{path}: schema: expected {SCHEMA}, got {data.get('schema')!r}")
+    if data.get("version") != version:
+        raise ConfigError(f"{path}: version: expected {version!r}, got {data.get('version')!r}")
+    jobs = data.get("jobs")
+    if not isinstance(jobs, dict):
+        raise ConfigError(f"{path}: jobs: expected an object")
+    return {
+        job_id: Entry.from_json(v, where=f"{path}: jobs.{job_id}") for job_id, v in jobs.items()
+    }
+
+
+class Record:
+    """The record of one version's runs, updated job by job (thread-safe)."""
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path = path
+        self.version = version
+        self.jobs: dict[str, Entry] = load(path, version)
+        self._lock = threading.Lock()
+
+    def update(
+        self,
+        job_id: str,
+        *,
+        status: str,
+        content_key: str | None,
+        digest: str | None,
+        seconds: float | None,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._lock:
+            self.jobs[job_id] = Entry(status, content_key, digest, seconds, reason, when)
+            self._write()
+
+    def _write(self) -> None:
+        data = {
+            "schema": SCHEMA,
+            "version": self.version,
+            "jobs": {k: asdict(v) for k, v in sorted(self.jobs.items())},
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=self.path.name, dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, indent=2, sort_keys=False)
+                out.write("\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,107 @@
+"""Smoke test of a freshly built image, on its own platform, before anything is published.
+
+Three ``docker run --rm --platform P IMAGE …`` commands (under qemu for emulated platforms):
+
+1. ``python --version`` must print exactly ``Python <version>``;
+2. ``python -c 'import ssl, sqlite3, zlib, bz2, lzma, ctypes[, readline, curses]'`` must work,
+   and ``ssl`` must really link OpenSSL (``ssl.OPENSSL_VERSION``);
+3. ``pip --version`` must run and name this Python (``(python X.Y)``).
+
+Which modules a family must have, from what the upstream images contain: the Debian full
+images (on ``buildpack-deps``, which carries ``libreadline-dev`` and ``libncursesw5-dev``) and the
+Debian slim images (they install ``libreadline-dev``/``libncursesw5-dev`` to build and keep the
+runtime libraries that ``ldd`` finds) both have ``readline`` and ``curses``; so do the Alpine
+images (``readline-dev``, ``ncurses-dev`` in their ``.build-deps``, runtime deps kept by
+``scanelf``). Windows images have neither (CPython's Windows build ships no ``readline`` and no
+``_curses``) and are not smoke-tested here at all: there is no Windows engine.
+
+Each command is a separate container so the log shows which check failed. ``--network none``:
+a smoke test needs nothing from outside, and must not pass only because it could download.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+from orchestrator import proc
+from orchestrator.buildx import Route, Runner, docker
+from orchestrator.errors import CheckFailed, CommandFailed
+from orchestrator.platforms import Platform
+
+log = structlog.get_logger(__name__)
+
+BASE_MODULES = ("ssl", "sqlite3", "zlib", "bz2", "lzma", "ctypes")
+TERMINAL_MODULES = ("readline", "curses")
+
+# Families whose images carry readline and curses (see the module doc for the evidence).
+_WITH_TERMINAL_MODULES = frozenset({"debian", "debian-slim", "alpine"})
+
+
+def modules_for(family: str) -> tuple[str, ...]:
+    """The modules a smoke test imports for an image of ``family``."""
+    if family in _WITH_TERMINAL_MODULES:
+        return BASE_MODULES + TERMINAL_MODULES
+    return BASE_MODULES
+
+
+def testable(platform: Platform) -> bool:
+    """Linux images are smoke-tested here (natively or under qemu); Windows images are not."""
+    return platform.os == "linux"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One smoke-test command and what its output must show."""
+
+    name: str
+    argv: tuple[str, ...]
+    expect: str  # a regular expression searched in stdout+stderr
+
+    def verify(self, output: str) -> str | None:
+        """None when the output shows what it must, else a one-line reason."""
+        if re.search(self.expect, output, re.MULTILINE):
+            return None
+        shown = output.strip().splitlines()[-1] if output.strip() else "(no output)"
+        return f"{self.name}: expected /{self.expect}/, got {shown!r}"
+
+
+def checks(
+    *, route: Route, image: str, platform: Platform, version: str, family: str
+) -> tuple[Check, ...]:
+    """The smoke-test commands for one image (pure)."""
+    run = [*docker(route), "run", "--rm", "--network", "none", "--platform", platform.oci, image]
+    modules = modules_for(family)
+    code = f"import {', '.join(modules)}; print('imports ok:', ssl.OPENSSL_VERSION)"
+    major_minor = ".".join(version.split(".")[:2])
+    return (
+        Check("python --version", (*run, "python", "--version"), rf"^Python {re.escape(version)}$"),
+        Check("imports", (*run, "python", "-c", code), r"^imports ok: OpenSSL "),
+        Check(
+            "pip --version",
+            (*run, "pip", "--version"),
+            rf"^pip \S+ from .* \(python {re.escape(major_minor)}\)$",
+        ),
+    )
+
+
+def run_checks(
+    to_run: Sequence[Check], *, log_file: Path, run: Runner = proc.run, timeout: float = 600
+) -> None:
+    """Run every check (output appended to the job's log); CheckFailed on the first failure."""
+    for check in to_run:
+        try:
+            done = run(check.argv, log_file=log_file, timeout=timeout)
+        except CommandFailed as exc:
+            raise CheckFailed(
+                f"smoke test {check.name}: exit code {exc.returncode}: "
+                f"{(exc.output.strip().splitlines() or ['(no output)'])[-1]}"
+            ) from exc
+        problem = check.verify(done.stdout + done.stderr)
+        if problem:
+            raise CheckFailed(f"smoke test {problem}")
+        log.debug("smoke.passed", check=check.name)
