@@ -95,9 +95,14 @@ def default_jobs(cpus: int | None = None) -> int:
     return max(1, cpus if cpus is not None else (os.cpu_count() or 1))
 
 
-def cost(job: Job, slots: int) -> int:
-    """How many slots ``job`` takes: heavy (emulated or PGO) jobs two, others one."""
-    return min(slots, 2 if job.heavy else 1)
+def cost(heavy: bool, slots: int) -> int:
+    """How many slots a job takes: heavy (emulated or PGO) jobs two, others one."""
+    return min(slots, 2 if heavy else 1)
+
+
+def is_heavy(job: Job, build_args: Sequence[tuple[str, str]]) -> bool:
+    """Emulated, or a PGO build whose profile run really happens (not ``--profile quick``)."""
+    return job.emulated or (job.pgo and dict(build_args).get(PROFILE_ARG) != "quick")
 
 
 # --------------------------------------------------------------------------- options
@@ -342,6 +347,7 @@ def schedule(
     *,
     slots: int,
     interrupted: threading.Event,
+    heavy: Callable[[Job], bool] = lambda job: job.heavy,
     stop: Callable[[T], bool] = lambda _: False,
     on_interrupt: Callable[[], None] = lambda: None,
     poll: float = 0.5,
@@ -373,7 +379,7 @@ def schedule(
         while pending or running:
             try:
                 while pending and not (halted or interrupted.is_set() or error):
-                    need = cost(pending[0], slots)
+                    need = cost(heavy(pending[0]), slots)
                     if busy + need > slots:
                         break
                     job = pending.popleft()
@@ -415,6 +421,7 @@ class JobPlan:
     argv: tuple[str, ...]
     checks: tuple[smoke.Check, ...]
     log_file: Path
+    heavy: bool
 
 
 def plan_job(
@@ -440,7 +447,8 @@ def plan_job(
         if smoke.testable(job.platform)
         else ()
     )
-    return JobPlan(job, route, key, ref, tuple(argv), checks, options.logs / f"{job.id}.log")
+    log_file = options.logs / f"{job.id}.log"
+    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, is_heavy(job, args))
 
 
 class Interrupted(Exception):
@@ -505,7 +513,8 @@ def build_job(
             what=f"push {job.id}",
             sleep=sleep,
         )
-    except (Interrupted, KeyboardInterrupt):
+    except Interrupted:
+        # KeyboardInterrupt is not caught here: it reaches ``schedule``, which stops the run.
         return result(JobStatus.NOT_BUILT, digest=None, seconds=None, reason=INTERRUPTED)
     except (CommandFailed, CheckFailed, OrchestratorError) as exc:
         if interrupted.is_set():
@@ -860,6 +869,7 @@ def execute(
             run_one,
             slots=options.jobs,
             interrupted=deps.interrupted,
+            heavy=lambda job: prep.jobs[job.id].heavy,
             stop=lambda r: not options.keep_going and r.status is JobStatus.FAILED,
             on_interrupt=deps.on_interrupt,
         )

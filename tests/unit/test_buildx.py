@@ -1,0 +1,180 @@
+"""The buildx edge: argv builders, routes, and parsing of what docker printed (recorded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator import buildx, proc
+from orchestrator.buildx import ImageOutput, Route
+from orchestrator.errors import CommandFailed, ConfigError
+from orchestrator.platforms import ARCHES, Platform
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "build"
+ARM64 = ARCHES["arm64v8"].platform
+
+
+def test_build_argv_default_route_loads_under_the_key_tag() -> None:
+    argv = buildx.build_argv(
+        route=buildx.DEFAULT_ROUTE,
+        platform=ARM64,
+        dockerfile=Path("/r/dockerfiles/3.13/bookworm/Dockerfile"),
+        context=Path("/r/dockerfiles/3.13/bookworm"),
+        tag="localhost:5000/python:build-0123456789ab-arm64v8",
+        build_args=(("PYTHON_BUILD_PROFILE", "quick"), ("PYTHON_DOWNLOAD_BASE", "http://x/")),
+        labels=(("io.orchestrate.content-key", "k"),),
+        metadata_file=Path("/logs/j.metadata.json"),
+        network="host",
+    )
+    assert argv == [
+        "docker", "buildx", "build",
+        "--platform", "linux/arm64/v8",
+        "--file", "/r/dockerfiles/3.13/bookworm/Dockerfile",
+        "--progress", "plain",
+        "--build-arg", "PYTHON_BUILD_PROFILE=quick",
+        "--build-arg", "PYTHON_DOWNLOAD_BASE=http://x/",
+        "--label", "io.orchestrate.content-key=k",
+        "--network", "host",
+        "--tag", "localhost:5000/python:build-0123456789ab-arm64v8",
+        "--load",
+        "--metadata-file", "/logs/j.metadata.json",
+        "--provenance=false",
+        "/r/dockerfiles/3.13/bookworm",
+    ]  # fmt: skip
+
+
+def test_build_argv_routes_to_a_context_or_a_builder() -> None:
+    common: dict[str, Any] = {
+        "platform": Platform("linux", "386"),
+        "dockerfile": Path("D"),
+        "context": Path("."),
+    }
+    on_context = buildx.build_argv(route=Route(context="d2"), **common)
+    assert on_context[:5] == ["docker", "--context", "d2", "buildx", "build"]
+    assert "--builder" not in on_context
+    on_builder = buildx.build_argv(route=Route(builder="arm-node"), **common)
+    assert on_builder[:5] == ["docker", "buildx", "build", "--builder", "arm-node"]
+
+
+def test_image_output_for_container_drivers() -> None:
+    out = ImageOutput("localhost:5000/python", push=True, push_by_digest=True)
+    assert out.render() == "type=image,name=localhost:5000/python,push=true,push-by-digest=true"
+    argv = buildx.build_argv(
+        route=Route(builder="b"),
+        platform=ARM64,
+        dockerfile=Path("D"),
+        context=Path("."),
+        output=out,
+    )
+    assert "--load" not in argv
+    assert argv[argv.index("--output") + 1] == out.render()
+
+
+def test_push_and_inspect_argv() -> None:
+    assert buildx.push_argv(Route(context="d2"), "r:t") == [
+        "docker",
+        "--context",
+        "d2",
+        "push",
+        "r:t",
+    ]
+    assert buildx.inspect_builder_argv(Route(builder="b")) == ["docker", "buildx", "inspect", "b"]
+    assert buildx.inspect_builder_argv(buildx.DEFAULT_ROUTE) == ["docker", "buildx", "inspect"]
+
+
+def test_parse_route() -> None:
+    assert buildx.parse_route(None) == buildx.DEFAULT_ROUTE
+    assert buildx.parse_route("default") == buildx.DEFAULT_ROUTE
+    assert buildx.parse_route("context:d2") == Route(context="d2")
+    assert buildx.parse_route("builder:x") == Route(builder="x")
+    assert buildx.parse_route("d2", contexts=["default", "d2"]) == Route(context="d2")
+    assert buildx.parse_route("arm", builders=["default", "arm"]) == Route(builder="arm")
+    with pytest.raises(ConfigError, match=r"'engine3': no docker context .*mean 'engine2'"):
+        buildx.parse_route("engine3", contexts=["engine2"])
+    with pytest.raises(ConfigError, match="empty name"):
+        buildx.parse_route("context:")
+
+
+def test_builder_overrides_report_every_problem() -> None:
+    arches = list(ARCHES)
+    assert buildx.parse_builder_overrides(["arm64v8=d2"], arches) == {"arm64v8": "d2"}
+    with pytest.raises(ConfigError) as info:
+        buildx.parse_builder_overrides(["arm64=d2", "nonsense", "i386="], arches)
+    assert info.value.problems == (
+        "--builder 'arm64=d2': unknown architecture 'arm64' (did you mean 'arm64v8'?)",
+        "--builder 'nonsense': expected ARCH=NAME",
+        "--builder 'i386=': expected ARCH=NAME",
+    )
+
+
+def test_metadata_of_the_engines_own_buildkit() -> None:
+    # Recorded from `docker buildx build --load --metadata-file` on Docker Engine 20.10 (docker
+    # driver): containerimage.digest is the image ID there, not a registry manifest digest,
+    # which is why the pushed digest is taken from `docker push` instead.
+    meta = buildx.read_metadata(DATA / "metadata-docker-driver-load.json")
+    assert meta.digest == "sha256:975280ff30c2f95b93912fd3f1ae456b3dbd66e081948929fa73c918bb0b9a55"
+    assert meta.config_digest is None
+    assert meta.raw["buildx.build.ref"].startswith("default/default/")
+
+
+def test_metadata_of_a_pushed_build() -> None:
+    # Recorded from `--output type=image,name=…,push=true` on the docker driver: here
+    # containerimage.digest is the manifest digest the registry answered with (checked by a
+    # HEAD of the tag when recorded), and the config digest is separate.
+    meta = buildx.read_metadata(DATA / "metadata-pushed.json")
+    assert meta.digest == "sha256:2477e8b39757e20e3c647f7eccffc09d1dddd64f1014fdef20a6d0a96c0f97cc"
+    assert meta.config_digest is not None and meta.config_digest != meta.digest
+    assert meta.name is None  # the docker driver does not write image.name
+
+
+def test_bad_metadata_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "m.json"
+    bad.write_text('{"containerimage.digest": "md5:x"}')
+    with pytest.raises(ConfigError, match=r"m\.json: containerimage\.digest: not a sha256"):
+        buildx.read_metadata(bad)
+    bad.write_text("{")
+    with pytest.raises(ConfigError, match="cannot read build metadata"):
+        buildx.read_metadata(bad)
+
+
+def test_push_digest_from_recorded_output() -> None:
+    text = (DATA / "docker-push.txt").read_text()
+    digest = buildx.parse_push_digest(text)
+    assert digest == "sha256:34d81351b0dfee84294ba8ddf9cf33fc58a2bd43d1b6b38db1c52724754f703b"
+    with pytest.raises(ConfigError):
+        buildx.parse_push_digest("The push refers to repository [x]\n")
+
+
+def test_push_runner_fails_when_no_digest_was_printed(tmp_path: Path) -> None:
+    def fake(argv: Any, **kw: Any) -> proc.Completed:
+        return proc.Completed(tuple(argv), 0, "pushed nothing\n", "", 0.1)
+
+    with pytest.raises(CommandFailed, match="printed no"):
+        buildx.push(buildx.DEFAULT_ROUTE, "r:t", log_file=tmp_path / "l", run=fake)
+
+
+def test_builder_platforms_from_recorded_inspect() -> None:
+    platforms = buildx.parse_builder_platforms((DATA / "buildx-inspect-default.txt").read_text())
+    assert platforms[:2] == ("linux/amd64", "linux/386")
+    assert "linux/arm/v7" in platforms
+    for arch in ("amd64", "i386", "arm64v8", "arm32v7", "arm32v6", "arm32v5", "ppc64le", "s390x"):
+        assert buildx.supports(platforms, ARCHES[arch].platform), arch
+    assert not buildx.supports(platforms, Platform("linux", "riscv64"))
+    assert not buildx.supports(platforms, ARCHES["windows-amd64"].platform)
+
+
+def test_builder_names_from_recorded_ls() -> None:
+    text = (DATA / "buildx-ls.txt").read_text()
+
+    def fake(argv: Any, **kw: Any) -> proc.Completed:
+        return proc.Completed(tuple(argv), 0, text, "", 0.1)
+
+    assert buildx.list_builders(run=fake) == ("default",)
+
+
+def test_the_engines_buildkit_cannot_push_by_digest() -> None:
+    # Recorded: why the pipeline loads, smoke-tests, then `docker push`es under the key tag.
+    text = (DATA / "push-by-digest-docker-driver.txt").read_text()
+    assert "push-by-digest is currently not implemented for docker driver" in text

@@ -1,0 +1,106 @@
+"""Smoke-test commands and their verdicts, over outputs recorded from real images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator import proc, smoke
+from orchestrator.buildx import DEFAULT_ROUTE, Route
+from orchestrator.errors import CheckFailed, CommandFailed
+from orchestrator.platforms import ARCHES
+
+
+def checks(family: str = "debian", route: Route = DEFAULT_ROUTE) -> tuple[smoke.Check, ...]:
+    return smoke.checks(
+        route=route,
+        image="localhost:5000/python:build-0123456789ab-arm32v7",
+        platform=ARCHES["arm32v7"].platform,
+        version="3.13.5",
+        family=family,
+    )
+
+
+def test_commands_run_the_image_on_its_platform_without_network() -> None:
+    version, imports, pip = checks()
+    prefix = (
+        "docker", "run", "--rm", "--network", "none", "--platform", "linux/arm/v7",
+        "localhost:5000/python:build-0123456789ab-arm32v7",
+    )  # fmt: skip
+    assert version.argv == (*prefix, "python", "--version")
+    assert imports.argv[: len(prefix)] == prefix
+    assert imports.argv[len(prefix) : len(prefix) + 2] == ("python", "-c")
+    assert "import ssl, sqlite3, zlib, bz2, lzma, ctypes, readline, curses;" in imports.argv[-1]
+    assert pip.argv == (*prefix, "pip", "--version")
+
+
+def test_commands_follow_the_route() -> None:
+    for check in checks(route=Route(context="d2")):
+        assert check.argv[:4] == ("docker", "--context", "d2", "run")
+
+
+def test_modules_per_family() -> None:
+    for family in ("debian", "debian-slim", "alpine"):
+        assert smoke.modules_for(family)[-2:] == ("readline", "curses")
+    assert "readline" not in smoke.modules_for("windowsservercore")
+    assert smoke.testable(ARCHES["arm32v5"].platform)
+    assert not smoke.testable(ARCHES["windows-amd64"].platform)
+
+
+def test_verdicts() -> None:
+    version, imports, pip = checks()
+    assert version.verify("Python 3.13.5\n") is None
+    assert version.verify("Python 3.13.50\n") is not None
+    assert version.verify("Python 3.11.2\n") == (
+        "python --version: expected /^Python 3\\.13\\.5$/, got 'Python 3.11.2'"
+    )
+    assert imports.verify("imports ok: OpenSSL 3.0.16 11 Feb 2025\n") is None
+    assert imports.verify("") is not None
+    assert (
+        pip.verify("pip 25.1.1 from /usr/local/lib/python3.13/site-packages/pip (python 3.13)\n")
+        is None
+    )
+    assert (
+        pip.verify("pip 23.0.1 from /usr/lib/python3/dist-packages/pip (python 3.11)\n") is not None
+    )
+
+
+def fake(outputs: dict[str, str], fail: str | None = None) -> Any:
+    def run(argv: Any, **kw: Any) -> proc.Completed:
+        args = tuple(argv)
+        if fail and fail in args:
+            raise CommandFailed(
+                args, 1, "Traceback …\nModuleNotFoundError: No module named '_curses'\n"
+            )
+        out = next(v for k, v in outputs.items() if k in args)
+        return proc.Completed(args, 0, out, "", 0.1)
+
+    return run
+
+
+OUTPUTS = {
+    "--version": "Python 3.13.5\n",
+    "-c": "imports ok: OpenSSL 3.0.16 11 Feb 2025\n",
+    "pip": "pip 25.1.1 from /usr/local/lib/python3.13/site-packages/pip (python 3.13)\n",
+}
+
+
+def test_run_checks_passes(tmp_path: Path) -> None:
+    outputs = dict(OUTPUTS)
+    outputs["pip"] = OUTPUTS["pip"]
+    # "pip --version" also holds "--version": the fake answers the first key it finds.
+    ordered = {"pip": outputs["pip"], "-c": outputs["-c"], "--version": outputs["--version"]}
+    smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(ordered))
+
+
+def test_a_failing_import_fails_the_smoke_test(tmp_path: Path) -> None:
+    with pytest.raises(CheckFailed, match=r"smoke test imports: exit code 1: ModuleNotFoundError"):
+        smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(OUTPUTS, fail="-c"))
+
+
+def test_a_wrong_version_fails_the_smoke_test(tmp_path: Path) -> None:
+    wrong = {"pip": OUTPUTS["pip"], "-c": OUTPUTS["-c"], "--version": "Python 3.13.4\n"}
+    with pytest.raises(CheckFailed, match="python --version"):
+        smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(wrong))
