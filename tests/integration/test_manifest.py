@@ -31,7 +31,7 @@ from orchestrator.platforms import ARCHES
 from orchestrator.results import JobResult, JobStatus, write_results
 
 RUN_ID = uuid.uuid4().hex[:10]
-PLANNED_OS_VERSION = "10.0.20348"  # what matrix.yml says
+PLANNED_OS_VERSION = "10.0.20348.2340"  # what matrix.yml says (an older patch level)
 IMAGE_OS_VERSION = "10.0.20348.2527"  # what the (fake) image config says: the list must use this
 LINUX = ("amd64", "arm64v8", "i386")
 ARCH_ORDER = (*LINUX, "windows-amd64")
