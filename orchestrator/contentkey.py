@@ -1,9 +1,10 @@
 """Content keys: one sha256 over everything that decides what a job's image contains.
 
 A job's key covers the rendered Dockerfile bytes, every file of its build context (relative
-path, executable bit, bytes), its build arguments, its OCI platform and the digest of the
-parent image's manifest *for that platform* (so a rebuilt ``buildpack-deps:bookworm`` changes
-the key of every job on it, and a rebuilt arm64 parent changes only the arm64 jobs).
+path, executable bit, bytes), its build arguments, its OCI platform and the manifest digest of
+every base image its stages start from, *for the platform each is pulled for* (so a rebuilt
+``buildpack-deps:bookworm`` changes the key of every job on it, and a rebuilt arm64 parent
+changes only the arm64 jobs). ``parent_digest`` is that list as ``image@digest`` lines.
 
 The pushed per-platform image carries the key twice: as the label ``io.orchestrate.content-key``
 in its config, and in the tag ``build-<key[:12]>-<arch>`` it is pushed under. That tag is what

@@ -249,14 +249,51 @@ class Preflight:
     blocked: dict[str, str]  # job id → why it cannot be built
 
 
+_FROM = re.compile(
+    r"^[ \t]*FROM[ \t]+(?:--platform=(\S+)[ \t]+)?(\S+)(?:[ \t]+AS[ \t]+(\S+))?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_BUILDPLATFORM = frozenset({"$BUILDPLATFORM", "${BUILDPLATFORM}"})
+
+# The platform `FROM --platform=$BUILDPLATFORM` stages run on: this machine's (x86-64 farms).
+BUILD_PLATFORM = Platform("linux", "amd64")
+
+
+def base_images(
+    job: Job, dockerfile: str, build_platform: Platform = BUILD_PLATFORM
+) -> tuple[tuple[str, Platform], ...]:
+    """Every image a job's Dockerfile starts a stage from, with the platform it is pulled for.
+
+    Stages named earlier and ``scratch`` are not images. A stage ``FROM --platform=$BUILDPLATFORM``
+    (a cross-building helper stage) pulls the build machine's image, every other one the job's.
+    A Dockerfile without a FROM line (never rendered that way) falls back to ``job.parent``.
+    """
+    stages: set[str] = set()
+    found: list[tuple[str, Platform]] = []
+    for platform_flag, image, name in _FROM.findall(dockerfile):
+        if image.lower() not in stages and image != "scratch":
+            where = build_platform if platform_flag in _BUILDPLATFORM else job.platform
+            found.append((image, where))
+        if name:
+            stages.add(name.lower())
+    if not found and not _FROM.search(dockerfile) and job.parent != "scratch":
+        found.append((job.parent, job.platform))
+    return tuple(dict.fromkeys(found))
+
+
 def preflight(
     plan: Plan,
     routes: Mapping[str, buildx.Route],
     *,
     platforms_of: Callable[[buildx.Route], Sequence[str]],
     registry: Registry,
+    texts: Mapping[str, str] | None = None,
 ) -> Preflight:
-    """Builders reachable and able to build each platform; parents resolvable per platform."""
+    """Builders reachable and able to build each platform; base images resolvable per platform.
+
+    ``parents`` holds, per job, ``image@digest`` of every base image (one per line, ``scratch``
+    for an image that starts empty): what the content key covers of the job's bases.
+    """
     blocked: dict[str, str] = {}
     parents: dict[str, str] = {}
     answers: dict[buildx.Route, Sequence[str] | str] = {}
@@ -280,16 +317,21 @@ def preflight(
                 f" (it has {', '.join(answer)})"
             )
             continue
-        key = (job.parent, job.platform)
-        if key not in resolved:
-            try:
-                resolved[key] = registry.parent_digest(job.parent, job.platform)
-            except OrchestratorError as exc:
-                resolved[key] = "!" + _first_line(exc)
-        if resolved[key].startswith("!"):
-            blocked[job.id] = f"parent {job.parent} for {job.platform.oci}: {resolved[key][1:]}"
+        text = texts.get(job.id, "") if texts is not None else ""
+        lines: list[str] = []
+        for image, platform in base_images(job, text):
+            key = (image, platform)
+            if key not in resolved:
+                try:
+                    resolved[key] = registry.parent_digest(image, platform)
+                except OrchestratorError as exc:
+                    resolved[key] = "!" + _first_line(exc)
+            if resolved[key].startswith("!"):
+                blocked[job.id] = f"parent {image} for {platform.oci}: {resolved[key][1:]}"
+                break
+            lines.append(f"{image}@{resolved[key]}")
         else:
-            parents[job.id] = resolved[key]
+            parents[job.id] = "\n".join(lines) or "scratch"
     return Preflight(parents, blocked)
 
 
@@ -761,7 +803,7 @@ def prepare(options: Options, deps: Deps, reg: Registry) -> Prepared:
         plan, options.builders, contexts=contexts, builders=builders
     )
     platforms_of = deps.platforms_of or (lambda r: buildx.builder_platforms(r, run=deps.run))
-    pre = preflight(plan, routes, platforms_of=platforms_of, registry=reg)
+    pre = preflight(plan, routes, platforms_of=platforms_of, registry=reg, texts=texts)
     keys = compute_keys(plan, texts, pre.parents, args, options.root)
     done = find_done(plan, keys, reg, options.image_repository)
     decided: dict[str, JobResult] = {}

@@ -587,3 +587,14 @@ def test_platform_matches() -> None:
     assert not pipeline.platform_matches(
         {"os": "windows", "architecture": "amd64", "os.version": "10.0.14393.3085"}, win
     )
+
+
+def test_base_images_of_every_stage() -> None:
+    tiny = (REPO / "tests/data/build-family/templates/tiny/debian.Dockerfile.j2").read_text()
+    j = job("arm32v7")
+    assert pipeline.base_images(j, tiny) == (("debian:bookworm-slim", pipeline.BUILD_PLATFORM),)
+    text = "FROM buildpack-deps:bookworm\nRUN x\n"
+    assert pipeline.base_images(j, text) == (("buildpack-deps:bookworm", j.platform),)
+    multi = "FROM a:1 AS one\nFROM one\nfrom --platform=linux/amd64 b:2 as two\nFROM scratch\n"
+    assert pipeline.base_images(j, multi) == (("a:1", j.platform), ("b:2", j.platform))
+    assert pipeline.base_images(j, "") == (("buildpack-deps:bookworm", j.platform),)
