@@ -1,0 +1,1 @@
+step_sources() { detail "not yet"; return 10; }
