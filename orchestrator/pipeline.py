@@ -944,7 +944,9 @@ def run(options: Options, deps: Deps | None = None) -> Outcome:
     if options.dry_run:
         return dry_run(prep, options)
     plan = prep.plan
-    record = runrecord.Record(runrecord.path_for(options.state, plan.version), plan.version)
+    record = runrecord.Record(
+        runrecord.path_for(options.state, options.image_repository, plan.version), plan.version
+    )
     final, interrupted = execute(prep, options, deps, record)
     results = tuple(final[j.id] for j in plan.jobs)
     if options.results:

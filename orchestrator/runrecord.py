@@ -1,7 +1,7 @@
 """The local run record: which jobs of a version finished, with their key and digest.
 
-``.orchestrate/runs/<version>.json`` is rewritten (temp file + ``os.replace``) after every job
-that finishes, so a crash or Ctrl-C leaves a record of everything done up to that moment. The
+``.orchestrate/runs/<repository>/<version>.json`` is rewritten (temp file + ``os.replace``)
+after every job that finishes, so a crash or Ctrl-C leaves a record of everything done up to that moment. The
 registry stays the truth: a job is skipped only when the registry holds an image under its
 content-key tag; the record is what the summary and ``--dry-run`` use to say what a previous run
 did ("built in the previous run", "interrupted"), and it survives a registry that was wiped.
@@ -73,8 +73,10 @@ class Entry:
         return entry
 
 
-def path_for(state_dir: Path, version: str) -> Path:
-    return state_dir / "runs" / f"{version}.json"
+def path_for(state_dir: Path, repository: str, version: str) -> Path:
+    """``<state>/runs/<repository, / and : as _>/<version>.json``: one record per target."""
+    safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in repository)
+    return state_dir / "runs" / safe / f"{version}.json"
 
 
 def load(path: Path, version: str) -> dict[str, Entry]:

@@ -219,7 +219,9 @@ def test_first_run_builds_smoke_tests_pushes_and_publishes(root: Path) -> None:
     # The rendered Dockerfiles were written, and every job has its own log.
     assert (root / "dockerfiles/3.13/bookworm/Dockerfile").is_file()
     assert (root / "logs/3.13.5/3.13.5-bookworm-i386.log").read_text().startswith("# 3.13.5-")
-    record = runrecord.load(runrecord.path_for(root / ".orchestrate", "3.13.5"), "3.13.5")
+    record = runrecord.load(
+        runrecord.path_for(root / ".orchestrate", "localhost:5000/python", "3.13.5"), "3.13.5"
+    )
     assert {e.status for e in record.values()} == {"built"}
 
 
@@ -317,7 +319,9 @@ def test_ctrl_c_stops_cleanly_publishes_nothing_and_the_next_run_resumes(root: P
     assert statuses["3.13.5-bookworm-amd64"] == (JobStatus.BUILT, None)
     assert statuses["3.13.5-bookworm-i386"] == (JobStatus.NOT_BUILT, "interrupted")
     assert statuses["3.13.5-trixie-amd64"] == (JobStatus.NOT_BUILT, "interrupted")
-    record = runrecord.load(runrecord.path_for(root / ".orchestrate", "3.13.5"), "3.13.5")
+    record = runrecord.load(
+        runrecord.path_for(root / ".orchestrate", "localhost:5000/python", "3.13.5"), "3.13.5"
+    )
     assert record["3.13.5-bookworm-amd64"].status == "built"
     assert record["3.13.5-trixie-amd64"].reason == "interrupted"
     assert "Interrupted: no tag was published" in pipeline.summary(outcome)

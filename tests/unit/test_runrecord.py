@@ -15,8 +15,8 @@ NOW = datetime(2025, 6, 11, 12, 0, tzinfo=UTC)
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    path = runrecord.path_for(tmp_path, "3.13.5")
-    assert path == tmp_path / "runs" / "3.13.5.json"
+    path = runrecord.path_for(tmp_path, "localhost:5000/python", "3.13.5")
+    assert path == tmp_path / "runs" / "localhost_5000_python" / "3.13.5.json"
     record = runrecord.Record(path, "3.13.5")
     assert record.jobs == {}
     record.update("j1", status="built", content_key="k", digest="sha256:d", seconds=1.5, now=NOW)
