@@ -1,10 +1,10 @@
 """The local run record: which jobs of a version finished, with their key and digest.
 
 ``.orchestrate/runs/<repository>/<version>.json`` is rewritten (temp file + ``os.replace``)
-after every job that finishes, so a crash or Ctrl-C leaves a record of everything done up to that moment. The
-registry stays the truth: a job is skipped only when the registry holds an image under its
-content-key tag; the record is what the summary and ``--dry-run`` use to say what a previous run
-did ("built in the previous run", "interrupted"), and it survives a registry that was wiped.
+after every job that finishes, so a crash or Ctrl-C leaves a record of everything done up to
+that moment. The registry stays the truth: a job is skipped only when the registry holds an
+image under its content-key tag; the record says what a previous run did (built, failed,
+"interrupted"), and survives a registry that was wiped.
 
 Schema (version 1)::
 
