@@ -464,6 +464,7 @@ class JobPlan:
     checks: tuple[smoke.Check, ...]
     log_file: Path
     heavy: bool
+    pgo: bool  # a PGO build whose profile run must show in the log
 
 
 def plan_job(
@@ -490,7 +491,8 @@ def plan_job(
         else ()
     )
     log_file = options.logs / f"{job.id}.log"
-    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, is_heavy(job, args))
+    pgo = job.pgo and dict(args).get(PROFILE_ARG) != "quick"
+    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, is_heavy(job, args), pgo)
 
 
 class Interrupted(Exception):
@@ -545,6 +547,10 @@ def build_job(
             what=f"build {job.id}",
             sleep=sleep,
         )
+        if jp.pgo:
+            problem = smoke.profile_evidence(jp.log_file.read_text(errors="replace")).problem()
+            if problem:
+                raise CheckFailed(problem)
         if jp.checks:
             view.update(job.id, State.SMOKE)
             guarded(lambda: smoke.run_checks(jp.checks, log_file=jp.log_file, run=run))()

@@ -105,3 +105,53 @@ def run_checks(
         if problem:
             raise CheckFailed(f"smoke test {problem}")
         log.debug("smoke.passed", check=check.name)
+
+
+# --------------------------------------------------------------------------- PGO evidence
+
+# CPython's `profile-run-stamp` target: the announcement, then `./python $(PROFILE_TASK)`
+# (3.13: `-m test --pgo --timeout=…`; 2019: `-m test.regrtest --pgo [tests…]`), then regrtest's
+# progress lines ("0:00:03 load avg: 1.52 [ 3/44] test_bytes").
+_PROFILE_ANNOUNCE = "Running code to generate profile data"
+_PROFILE_COMMAND = re.compile(
+    r"\./python(?:\.exe)?\s+(-m\s+test(?:\.regrtest)?\s+--pgo\b[^|\n]*?)\s*(?:\|\||$)",
+    re.MULTILINE,
+)
+_REGRTEST_PROGRESS = re.compile(r"\[\s*\d+/\d+\]\s+test_\w+")
+_CONFIGURE_PGO = re.compile(r"^(?:#\d+ [\d.]+ )?\+ \./configure\b.*", re.MULTILINE)
+_EMPTY_TASK = re.compile(
+    r"^(?:#\d+ [\d.]+ )?\+ make\b[^\n]*\bPROFILE_TASK=(?:''|\"\"|(?=\s)|$)", re.MULTILINE
+)
+
+
+@dataclass(frozen=True)
+class ProfileEvidence:
+    """What a build log shows about the PGO profile run."""
+
+    configured: bool  # ./configure ran with --enable-optimizations (not a cached build)
+    ran: bool  # the profile task ran: its command and regrtest's progress lines are there
+    task: str | None  # the profile task as make ran it ("-m test --pgo --timeout=…")
+    tests: int  # regrtest progress lines seen
+    empty_task: bool  # some `make` got an empty PROFILE_TASK= (which silently skips profiling)
+
+    def problem(self) -> str | None:
+        """Why this log fails the PGO contract, or None."""
+        if self.empty_task:
+            return "make was given an empty PROFILE_TASK= (the profile run would be skipped)"
+        if self.configured and not self.ran:
+            return "PGO build without a profile run (no regrtest --pgo run in the build log)"
+        return None
+
+
+def profile_evidence(log: str) -> ProfileEvidence:
+    """Read a build log (BuildKit plain progress, ``set -x`` traces) for the PGO profile run."""
+    configured = any("--enable-optimizations" in m.group(0) for m in _CONFIGURE_PGO.finditer(log))
+    command = _PROFILE_COMMAND.search(log)
+    tests = len(_REGRTEST_PROGRESS.findall(log))
+    return ProfileEvidence(
+        configured=configured,
+        ran=_PROFILE_ANNOUNCE in log and command is not None and tests > 0,
+        task=command.group(1).strip() if command else None,
+        tests=tests,
+        empty_task=_EMPTY_TASK.search(log) is not None,
+    )
