@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import urllib.error
@@ -133,8 +134,6 @@ def pid_alive(farm_dir: Path, name: str) -> int | None:
 
 
 def http_ok(url: str, cafile: str | None = None) -> bool:
-    import ssl
-
     context = ssl.create_default_context(cafile=cafile) if cafile else None
     try:
         with urllib.request.urlopen(url, timeout=3, context=context) as response:  # noqa: S310
@@ -202,9 +201,8 @@ def render_status(status: dict[str, Any]) -> str:
     engine = status["engine"]
     lines = [f"farm dir   {status['farm_dir']} (profile {status.get('profile') or '-'})"]
     owner = f"pid {engine['pid']}, started by farm" if engine.get("pid") else "not started by farm"
-    lines.append(
-        f"engine     {mark(engine.get('up'))} Docker {engine.get('server_version') or '-'} ({owner})"
-    )
+    version = engine.get("server_version") or "-"
+    lines.append(f"engine     {mark(engine.get('up'))} Docker {version} ({owner})")
     buildx = status.get("buildx") or {}
     lines.append(f"buildx     {mark(buildx.get('version'))} {buildx.get('version') or '-'}")
     qemu = status.get("qemu") or {}
@@ -256,7 +254,10 @@ def main(argv: list[str]) -> int:
     cmd, args = argv[0], argv[1:]
     if cmd == "mirror-uri":
         texts = []
-        for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
+        for path in [
+            Path("/etc/apt/sources.list"),
+            *sorted(Path("/etc/apt/sources.list.d").glob("*")),
+        ]:
             if path.suffix in (".list", ".sources") and path.is_file():
                 texts.append(path.read_text())
         print(mirror_from_sources(texts))

@@ -71,7 +71,7 @@ step() {
 }
 # The one-line detail a step shows next to ready/FAILED.
 detail() { printf '%s' "$*" >"$FARM_DIR/run/step-detail"; }
-say() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 state() { local f=$1; shift; flib state-set "$FARM_DIR/state/$f.json" "$@"; }
 
 # ---- PID files: the farm only ever stops what it started -------------------------------------
