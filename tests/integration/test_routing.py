@@ -85,7 +85,12 @@ def download_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     served = tmp_path_factory.mktemp("ftp")
     (served / VERSION).mkdir()
     (served / VERSION / "SOURCE").write_text(f"Python {VERSION} source for run {RUN_ID}\n")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(served))
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = partial(Quiet, directory=str(served))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -145,7 +150,7 @@ def test_i386_jobs_build_on_the_second_engine(
          "sh", "-c", "dpkg --print-architecture; cat /usr/local/share/python-source"],
         timeout=300,
     )  # fmt: skip
-    assert arch.stdout.splitlines() == ["i386", f"Python {VERSION} source for run {RUN_ID}"]
+    assert arch.stdout.strip().splitlines() == ["i386", f"Python {VERSION} source for run {RUN_ID}"]
 
     # the second engine's build history holds this run's build; its log names the job
     du = proc.run([*second, "buildx", "du", "--verbose"], timeout=120)
