@@ -103,11 +103,24 @@ stop_pid() {
   echo "$pid"
 }
 
-# start_bg NAME LOG CMD...: start CMD in its own session, surviving this script, PID recorded.
+# detach LOG CMD...: run CMD in its own session, surviving this script, with none of this
+# script's file descriptors (a held lock must not live on in a daemon). Prints its PID.
+detach() {
+  local log=$1; shift
+  (
+    for fd in $(ls "/proc/$BASHPID/fd"); do
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    # not a process group leader here, so setsid runs CMD in this very process (same PID)
+    exec setsid nohup "$@" >>"$log" 2>&1 </dev/null
+  ) &
+  echo $!
+}
+
+# start_bg NAME LOG CMD...: detach CMD and record its PID in run/NAME.pid.
 start_bg() {
   local name=$1 log=$2; shift 2
-  setsid nohup "$@" >>"$log" 2>&1 </dev/null 9>&- &
-  echo $! >"$FARM_DIR/run/$name.pid"
+  detach "$log" "$@" >"$FARM_DIR/run/$name.pid"
 }
 
 wait_for() { # wait_for SECONDS CMD...

@@ -16,8 +16,7 @@ step_engine() {
     flib daemon-json /etc/docker/daemon.json "http://127.0.0.1:$REGISTRY_PORT"
     say "starting dockerd (log $FARM_DIR/logs/dockerd.log)"
     # dockerd writes its own PID file; setsid+nohup detach it from this script's session.
-    setsid nohup dockerd --pidfile "$FARM_DIR/run/dockerd.pid" \
-      >>"$FARM_DIR/logs/dockerd.log" 2>&1 </dev/null 9>&- &
+    detach "$FARM_DIR/logs/dockerd.log" dockerd --pidfile "$FARM_DIR/run/dockerd.pid" >/dev/null
     if ! wait_for 90 engine_answers; then
       detail "dockerd did not answer within 90 s; see $FARM_DIR/logs/dockerd.log"
       tail -n 30 "$FARM_DIR/logs/dockerd.log"
@@ -271,8 +270,7 @@ step_mirror() {
     flib daemon-json /etc/docker/daemon.json "${want%/}"
     say "restarting our dockerd (pid $pid) to apply registry-mirrors"
     stop_pid dockerd dockerd >/dev/null
-    setsid nohup dockerd --pidfile "$FARM_DIR/run/dockerd.pid" \
-      >>"$FARM_DIR/logs/dockerd.log" 2>&1 </dev/null 9>&- &
+    detach "$FARM_DIR/logs/dockerd.log" dockerd --pidfile "$FARM_DIR/run/dockerd.pid" >/dev/null
     wait_for 90 engine_answers || { detail "dockerd did not come back"; return 1; }
     mirrors=$(docker info --format '{{json .RegistryConfig.Mirrors}}')
     grep -qF "\"$want\"" <<<"$mirrors" || { detail "mirror still missing: $mirrors"; return 1; }
