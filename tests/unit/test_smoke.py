@@ -104,3 +104,38 @@ def test_a_wrong_version_fails_the_smoke_test(tmp_path: Path) -> None:
     wrong = {"pip": OUTPUTS["pip"], "-c": OUTPUTS["-c"], "--version": "Python 3.13.4\n"}
     with pytest.raises(CheckFailed, match="python --version"):
         smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(wrong))
+
+
+# --------------------------------------------------------------------------- PGO evidence
+
+BUILD_DATA = Path(__file__).resolve().parent.parent / "data" / "build"
+
+
+def test_quick_build_log_has_no_profile_run_and_needs_none() -> None:
+    # Recorded from the real `orchestrate build 3.13.5 --profile quick` (bookworm, amd64).
+    ev = smoke.profile_evidence((BUILD_DATA / "quick-build-excerpt.log").read_text())
+    assert not ev.configured and not ev.ran and ev.task is None
+    assert not ev.empty_task and ev.problem() is None
+
+
+def test_empty_profile_task_is_caught() -> None:
+    for line in (
+        "#7 70.1 + make -j 2 PROFILE_TASK= EXTRA_CFLAGS=-g",
+        "#7 70.1 + make -j 2 PROFILE_TASK=''",
+        "+ make -j 2 PROFILE_TASK=",
+    ):
+        ev = smoke.profile_evidence(line + "\n")
+        assert ev.empty_task, line
+        problem = ev.problem()
+        assert problem is not None and "empty PROFILE_TASK=" in problem
+    explicit = "#7 70.1 + make -j 2 PROFILE_TASK=-m test.regrtest --pgo test_array test_base64\n"
+    assert not smoke.profile_evidence(explicit).empty_task
+
+
+def test_pgo_configured_without_profile_run_is_a_problem() -> None:
+    log = "#6 2.4 + ./configure --build=x86_64-linux-gnu --enable-optimizations --with-lto\n"
+    ev = smoke.profile_evidence(log)
+    assert ev.configured and not ev.ran
+    assert ev.problem() == (
+        "PGO build without a profile run (no regrtest --pgo run in the build log)"
+    )
