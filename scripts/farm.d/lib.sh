@@ -18,11 +18,11 @@ farm_settings() {
       def_bpd_trixie="amd64 arm64v8"
       ;;
     test)
-      # What the test suite needs, cheap on 2 cores: native architectures only for Debian and
-      # buildpack-deps (i386 runs without qemu); the emulated ones get the busybox family.
+      # What the test suite needs, cheap on 2 cores: Debian for the native architectures
+      # (i386 runs without qemu), the toolchain layer once, busybox for the emulated ones.
       def_bookworm="amd64 i386"
-      def_trixie="amd64"
-      def_bpd_bookworm="amd64 i386"
+      def_trixie=""
+      def_bpd_bookworm="amd64"
       def_bpd_trixie=""
       ;;
     *) echo "farm: unknown profile '$PROFILE' (known: full, test)" >&2; exit 2 ;;
@@ -47,7 +47,7 @@ farm_settings() {
 STEP_FAILED=0
 # Never call it in an `if`/`&&`/`||` context: bash would then ignore errexit in the step.
 step() {
-  local name=$1 rc detail; shift
+  local name=$1 rc detail t0=$SECONDS; shift
   printf 'farm: %-10s ... ' "$name"
   rm -f "$FARM_DIR/run/step-detail"
   # A subshell with errexit of its own: inside `if` bash would silently ignore set -e.
@@ -59,10 +59,10 @@ step() {
   rm -f "$FARM_DIR/run/step-detail"
   state "steps" "$name=$([ $rc = 0 ] && echo ready || { [ $rc = 10 ] && echo skipped; } || echo failed)"
   case $rc in
-    0) printf 'ready%s\n' "${detail:+ ($detail)}" ;;
-    10) printf 'skipped%s\n' "${detail:+ ($detail)}" ;;
+    0) printf 'ready%s [%ss]\n' "${detail:+ ($detail)}" "$((SECONDS - t0))" ;;
+    10) printf 'skipped%s [%ss]\n' "${detail:+ ($detail)}" "$((SECONDS - t0))" ;;
     *)
-      printf 'FAILED%s\n' "${detail:+ ($detail)}"
+      printf 'FAILED%s [%ss]\n' "${detail:+ ($detail)}" "$((SECONDS - t0))"
       echo "farm: last lines of $FARM_DIR/logs/up.log:" >&2
       tail -n 25 "$FARM_DIR/logs/up.log" | sed 's/^/    /' >&2
       STEP_FAILED=1

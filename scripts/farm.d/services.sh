@@ -70,9 +70,14 @@ busybox_image() { # busybox_image BASHBREW_ARCH -> local image tag
     rm -rf "$ctx/x"
   fi
   cp "$FARM_D/Dockerfile.busybox" "$ctx/Dockerfile"
-  docker buildx build --quiet --platform "$oci" --load -t "$REGISTRY/$arch/busybox:latest" \
-    "$ctx" >&2
-  echo "$REGISTRY/$arch/busybox:latest"
+  local image="$REGISTRY/$arch/busybox:latest" key
+  key=$(cat "$ctx/busybox" "$ctx/Dockerfile" | sha256sum | cut -c1-64)
+  # Rebuilt only when the binary or the Dockerfile changed, or the engine lost the image.
+  if [ "$(cat "$ctx/built" 2>/dev/null)" != "$key $(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null)" ]; then
+    docker buildx build --quiet --platform "$oci" --load -t "$image" "$ctx" >&2
+    echo "$key $(docker image inspect -f '{{.Id}}' "$image")" >"$ctx/built"
+  fi
+  echo "$image"
 }
 
 # Run the image and check what the kernel/qemu runs: uname -m and the ELF header of the running
@@ -83,8 +88,10 @@ check_arch_runs() { # check_arch_runs BASHBREW_ARCH IMAGE
   want_uname=$(flib arch "$arch" uname)
   want_class=$(flib arch "$arch" elf_class)
   want_machine=$(flib arch "$arch" elf_machine)
-  got=$(docker run --rm --platform "$oci" "$image" uname -m)
-  bytes=($(docker run --rm --platform "$oci" "$image" od -An -tu1 -N20 /proc/self/exe))
+  local out
+  out=$(docker run --rm --platform "$oci" "$image" sh -c 'uname -m; od -An -tu1 -N20 /proc/self/exe')
+  got=$(head -n1 <<<"$out")
+  bytes=($(tail -n +2 <<<"$out"))
   class=${bytes[4]}; data=${bytes[5]}
   if [ "$data" = 1 ]; then machine=$((bytes[18] + 256 * bytes[19]))
   else machine=$((256 * bytes[18] + bytes[19])); fi
@@ -279,6 +286,6 @@ step_mirror() {
     return 0
   fi
   state mirror url="$want" active=false engine_mirrors="$mirrors"
-  detail "skipped: the running engine was not started by this farm and mirrors $mirrors; left alone"
+  detail "the running engine was not started by this farm and mirrors $mirrors; left alone"
   return 10
 }

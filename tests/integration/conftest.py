@@ -30,10 +30,11 @@ The interface is stable; other tests rely on it:
 ``farm.status``          the full ``scripts/farm status --json`` document.
 ``farm.up_output``       what ``scripts/farm up`` printed (one line per step).
 
-The test profile provides: bookworm ``debian``, ``debian:*-slim`` and ``buildpack-deps`` (curl,
-scm, full) for amd64 and i386, trixie ``debian``/``-slim`` for amd64, busybox for all seven Linux
-architectures, and the CPython sources 3.13.5 and 3.11.2. A farm already brought up with the
-full profile offers more (lists never shrink); tests must not rely on more than the above.
+The test profile provides: ``debian:bookworm`` and ``debian:bookworm-slim`` for amd64 and i386,
+``buildpack-deps:bookworm`` (-curl, -scm, full) for amd64, busybox for all seven Linux
+architectures, both registries, the Hub mirror, and the CPython sources 3.13.5 and 3.11.2. A
+farm already brought up with the full profile offers more (lists never shrink); tests must not
+rely on more than the above.
 """
 
 from __future__ import annotations
