@@ -27,7 +27,8 @@ farm_settings() {
       ;;
     *) echo "farm: unknown profile '$PROFILE' (known: full, test)" >&2; exit 2 ;;
   esac
-  BOOKWORM_ARCHES=${ORCHESTRATE_FARM_ARCHES:-$def_bookworm}
+  # unset = the profile default; set but empty = none
+  BOOKWORM_ARCHES=${ORCHESTRATE_FARM_ARCHES-$def_bookworm}
   TRIXIE_ARCHES=${ORCHESTRATE_FARM_TRIXIE_ARCHES-$def_trixie}
   BPD_BOOKWORM_ARCHES=${ORCHESTRATE_FARM_BPD_ARCHES-$def_bpd_bookworm}
   BPD_TRIXIE_ARCHES=${ORCHESTRATE_FARM_BPD_TRIXIE_ARCHES-$def_bpd_trixie}
@@ -36,7 +37,7 @@ farm_settings() {
   REGISTRY_PORT=${ORCHESTRATE_FARM_REGISTRY_PORT:-5000}
   AUTH_PORT=${ORCHESTRATE_FARM_AUTH_PORT:-5443}
   SOURCES_PORT=${ORCHESTRATE_FARM_SOURCES_PORT:-8088}
-  PY_SOURCES=${ORCHESTRATE_FARM_PYTHON_SOURCES:-"trixie:python3.13 bookworm:python3.11"}
+  PY_SOURCES=${ORCHESTRATE_FARM_PYTHON_SOURCES-"trixie:python3.13 bookworm:python3.11"}
   REGISTRY="localhost:$REGISTRY_PORT"
   DEBIAN_MIRROR=${ORCHESTRATE_FARM_DEBIAN_MIRROR:-$(flib mirror-uri)}
   export DEBIAN_FRONTEND=noninteractive

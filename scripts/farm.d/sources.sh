@@ -64,6 +64,7 @@ EOF
 
 step_sources() {
   mkdir -p "$FARM_DIR/sources/ftp/python"
+  [ -s "$FARM_DIR/sources/index.json" ] || echo '{}' >"$FARM_DIR/sources/index.json"
   lock sources
   local spec
   for spec in $PY_SOURCES; do
@@ -90,7 +91,7 @@ step_sources() {
   unlock
   # Prove it serves what it claims: download 3.13.5 over HTTP and check its sha256.
   local got
-  if grep -q 'python3.13' <<<"$PY_SOURCES"; then
+  if grep -q 'trixie:python3.13' <<<"$PY_SOURCES"; then
     got=$(curl -sf "$url/ftp/python/3.13.5/Python-3.13.5.tar.xz" | sha256sum | cut -c1-64)
     [ "$got" = "$KNOWN_SHA256_3_13_5" ] || { detail "served 3.13.5 has sha256 $got"; return 1; }
   fi

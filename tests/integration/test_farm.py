@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import socket
 import ssl
 import subprocess
 import urllib.error
@@ -189,3 +191,62 @@ def test_second_up_changes_nothing(farm: Farm) -> None:
         assert after[service]["pid"] == before[service]["pid"]
     assert after["engine"]["pid"] == before["engine"]["pid"]
     assert after["bases"]["images"] == before["bases"]["images"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_isolated_farm_down_stops_only_what_it_started(farm: Farm, tmp_path: Path) -> None:
+    """A second farm (own directory and ports, busybox only) reuses the running engine, so its
+    `down` stops its registries and source server by PID file and leaves the engine and the
+    session's farm alone."""
+    ports = {
+        "ORCHESTRATE_FARM_REGISTRY_PORT": _free_port(),
+        "ORCHESTRATE_FARM_AUTH_PORT": _free_port(),
+        "ORCHESTRATE_FARM_SOURCES_PORT": _free_port(),
+    }
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in ports.items()},
+        "ORCHESTRATE_FARM_DIR": str(tmp_path / "farm"),
+        "ORCHESTRATE_FARM_PROFILE": "test",
+        "ORCHESTRATE_FARM_ARCHES": "",
+        "ORCHESTRATE_FARM_BPD_ARCHES": "",
+        "ORCHESTRATE_FARM_BUSYBOX_ARCHES": "amd64",
+        "ORCHESTRATE_FARM_PYTHON_SOURCES": "",
+    }
+
+    def farm_cmd(*args: str) -> str:
+        done = subprocess.run(
+            [str(FARM_SCRIPT), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    try:
+        up = farm_cmd("up")
+        assert "engine     ... ready (Docker" in up and "not started by this farm" in up
+        assert "mirror     ... skipped" in up  # the engine's mirror is the session farm's
+        status = json.loads(farm_cmd("status", "--json"))
+        pids = [status[k]["pid"] for k in ("registry", "auth_registry", "sources")]
+        assert all(pids) and status["engine"]["pid"] is None
+        port = ports["ORCHESTRATE_FARM_REGISTRY_PORT"]
+        assert status["registry"]["url"] == f"http://127.0.0.1:{port}"
+        assert status["bases"]["images"] == {"library/busybox:latest": {"arches": ["amd64"]}}
+    finally:
+        down = farm_cmd("down")
+    for pid in pids:
+        assert f"(pid {pid})" in down
+        assert not Path(f"/proc/{pid}").exists()
+    assert "dockerd not started by this farm" in down
+    after = farm_status()  # the session's farm is untouched
+    assert after["engine"]["up"] and after["registry"]["up"] and after["sources"]["up"]
