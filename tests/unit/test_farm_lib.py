@@ -145,3 +145,46 @@ def test_render_status_lists_services_bases_and_sources() -> None:
     assert "base       library/debian:bookworm [amd64 i386]" in text
     assert "sources    DOWN http://127.0.0.1:8088/ftp/python (pid -)" in text
     assert "3.13.5: ftp/python/3.13.5/Python-3.13.5.tar.xz sha256 93e5" in text
+
+
+def test_farm_fixture_view_of_status_json(tmp_path: Path) -> None:
+    from tests.integration.conftest import farm_from_status
+
+    (tmp_path / "password").write_text("s3cret\n")
+    status = {
+        "farm_dir": "/var/lib/orchestrate-farm",
+        "registry": {"address": "localhost:5000", "url": "http://127.0.0.1:5000"},
+        "auth_registry": {
+            "address": "localhost:5443",
+            "url": "https://localhost:5443",
+            "username": "farm",
+            "password_file": str(tmp_path / "password"),
+            "ca": "/x/ca.crt",
+        },
+        "sources": {
+            "url": "http://127.0.0.1:8088",
+            "download_base": "http://127.0.0.1:8088/ftp/python",
+            "files": {"3.13.5": {"path": "ftp/python/3.13.5/Python-3.13.5.tar.xz", "sha256": "93"}},
+        },
+        "bases": {
+            "busybox": "localhost:5000/library/busybox:latest",
+            "images": {
+                "library/debian:bookworm": {"arches": ["amd64", "i386"]},
+                "library/busybox:latest": {"arches": ["amd64", "arm64v8"]},
+            },
+        },
+    }
+    farm = farm_from_status(status, "farm: up in 3s")
+    assert farm.registry == "localhost:5000"
+    assert farm.source_mirror == "http://127.0.0.1:8088/ftp/python"
+    assert farm.sources["3.13.5"].url == (
+        "http://127.0.0.1:8088/ftp/python/3.13.5/Python-3.13.5.tar.xz"
+    )
+    assert farm.auth_registry is not None and farm.auth_registry.password == "s3cret"
+    assert farm.bases["library/debian:bookworm"] == ("amd64", "i386")
+    assert farm.arches == {
+        "amd64": ("library/busybox:latest", "library/debian:bookworm"),
+        "arm64v8": ("library/busybox:latest",),
+        "i386": ("library/debian:bookworm",),
+    }
+    assert str(farm.farm_dir) == "/var/lib/orchestrate-farm"
