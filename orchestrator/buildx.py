@@ -154,6 +154,7 @@ def build_argv(
     provenance: bool = False,
     progress: str = "plain",
     pull: bool = False,
+    no_cache: bool = False,
 ) -> list[str]:
     """``docker [--context C] buildx build [--builder B] … CONTEXT``.
 
@@ -175,6 +176,8 @@ def build_argv(
         argv += ["--network", network]
     if pull:
         argv.append("--pull")
+    if no_cache:
+        argv.append("--no-cache")
     if tag:
         argv += ["--tag", tag]
     if output is not None:

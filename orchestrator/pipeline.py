@@ -131,6 +131,7 @@ class Options:
     logs_dir: Path | None = None
     state_dir: Path | None = None
     oci_index: bool = False
+    no_cache: bool = False
     policy: retrying.Policy = retrying.DEFAULT
 
     @property
@@ -482,6 +483,7 @@ def plan_job(
         labels=((contentkey.KEY_LABEL, key),),
         metadata_file=options.logs / f"{job.id}.metadata.json",
         network=network_for(args),
+        no_cache=options.no_cache,
     )
     checks = (
         smoke.checks(

@@ -94,6 +94,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--results", type=Path, default=None, metavar="FILE", help="write results here")
     p.add_argument("--oci-index", action="store_true", help="publish OCI indexes, not Docker lists")
     p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build every step again (buildx --no-cache); jobs whose key the registry holds "
+        "are still skipped",
+    )
+    p.add_argument(
         "--hub-mirror",
         default="localhost:5000",
         metavar="HOST",
@@ -158,6 +164,7 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
         builders=overrides,
         hub_mirror=None if args.hub_mirror == "none" else args.hub_mirror,
         oci_index=args.oci_index,
+        no_cache=args.no_cache,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from orchestrator import buildx, proc
-from orchestrator.buildx import ImageOutput, Route
+from orchestrator.buildx import DEFAULT_ROUTE, ImageOutput, Route
 from orchestrator.errors import CommandFailed, ConfigError
 from orchestrator.platforms import ARCHES, Platform
 
@@ -56,6 +56,8 @@ def test_build_argv_routes_to_a_context_or_a_builder() -> None:
     assert "--builder" not in on_context
     on_builder = buildx.build_argv(route=Route(builder="arm-node"), **common)
     assert on_builder[:5] == ["docker", "buildx", "build", "--builder", "arm-node"]
+    assert "--no-cache" not in on_builder
+    assert "--no-cache" in buildx.build_argv(route=DEFAULT_ROUTE, no_cache=True, **common)
 
 
 def test_image_output_for_container_drivers() -> None:
