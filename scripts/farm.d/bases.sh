@@ -138,6 +138,15 @@ index_verifies() {
   return "$rc"
 }
 
+# clean_workdir DIR: remove a debootstrap target; an interrupted debootstrap leaves /proc (and
+# possibly more) mounted inside it, which must be unmounted first, never recursed into.
+clean_workdir() {
+  local dir=$1 m
+  [ -e "$dir" ] || return 0
+  for m in $(findmnt -rn -o TARGET | grep -F "$dir/" | sort -r); do umount -l "$m" || true; done
+  rm -rf --one-file-system "$dir"
+}
+
 # rootfs SUITE ARCH: debootstrap (minbase) into tarballs, full and slim; kept in the farm dir.
 rootfs() {
   local suite=$1 arch=$2 deb_arch dir out slim security
@@ -146,7 +155,7 @@ rootfs() {
   slim="$FARM_DIR/rootfs/$suite-$arch-slim.tar"
   if [ "$REFRESH" = 0 ] && [ -s "$out.sha256" ] && [ -s "$slim.sha256" ]; then return 0; fi
   dir="$FARM_DIR/rootfs/work-$suite-$arch"
-  rm -rf "$dir"
+  clean_workdir "$dir"
   mkdir -p "$dir"
   say "debootstrap --variant=minbase --arch $deb_arch $suite ($DEBIAN_MIRROR)"
   local t0=$SECONDS
@@ -204,7 +213,7 @@ path-include /usr/share/locale/locale.alias
 EOF
   tar --numeric-owner --xattrs -C "$dir" --exclude='./dev/*' --exclude='./proc/*' \
     --exclude='./sys/*' -cf "$slim.tmp" .
-  rm -rf "$dir"
+  clean_workdir "$dir"
   mv "$out.tmp" "$out"
   mv "$slim.tmp" "$slim"
   sha256sum "$out" | cut -c1-64 >"$out.sha256"
