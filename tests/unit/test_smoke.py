@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import lzma
+import re
 from pathlib import Path
 from typing import Any
 
@@ -137,5 +139,35 @@ def test_pgo_configured_without_profile_run_is_a_problem() -> None:
     ev = smoke.profile_evidence(log)
     assert ev.configured and not ev.ran
     assert ev.problem() == (
+        "PGO build without a profile run (no regrtest --pgo run in the build log)"
+    )
+
+
+def test_pgo_build_log_shows_the_profile_run() -> None:
+    # Recorded from the real `orchestrate build 3.13.5 --arch amd64 --variant bookworm
+    # --profile full` (docs/build-times.md): configure with --enable-optimizations, make's
+    # profile-run-stamp announcement, `./python -m test --pgo`, regrtest's progress lines.
+    ev = smoke.profile_evidence((BUILD_DATA / "pgo-build-excerpt.log").read_text())
+    assert ev.configured and ev.ran and ev.tests > 0
+    assert ev.task == "-m test --pgo --timeout="
+    assert not ev.empty_task and ev.problem() is None
+
+
+def test_whole_pgo_build_log() -> None:
+    # The whole log of that job, kept compressed: 43 tests run (each line twice: start, passed),
+    # and make was never handed a PROFILE_TASK (the 3.13 line uses CPython's default task).
+    log = lzma.decompress(
+        (BUILD_DATA / "pgo-build-3.13.5-bookworm-amd64.log.xz").read_bytes()
+    ).decode()
+    ev = smoke.profile_evidence(log)
+    assert ev.ran and ev.tests == 86 and ev.problem() is None
+    assert "Run 43 tests sequentially" in log and "Result: SUCCESS" in log
+    assert not re.search(r"^#\d+ [\d.]+ \+ make\b.*PROFILE_TASK", log, re.MULTILINE)
+
+
+def test_removing_the_profile_run_from_the_log_is_caught() -> None:
+    text = (BUILD_DATA / "pgo-build-excerpt.log").read_text()
+    cut = "\n".join(line for line in text.splitlines() if "] test_" not in line)
+    assert smoke.profile_evidence(cut).problem() == (
         "PGO build without a profile run (no regrtest --pgo run in the build log)"
     )
