@@ -4,17 +4,18 @@
 2. ``render_step``: the Dockerfiles of the plan's jobs, written where they changed;
 3. ``resolve_routes``: each job's builder (``Job.builder`` or ``--builder ARCH=NAME``); Windows
    jobs without a configured builder are NOT_BUILT "not built: no Windows builder";
-4. ``preflight``: every builder answers and can build its jobs' platforms; every parent image
-   resolves, for the job's platform, to a manifest digest in the registry (Docker Hub names go
-   to the farm's Docker Hub mirror); a job that fails here is NOT_BUILT with the reason;
+4. ``preflight``: every builder answers and can build its jobs' platforms; every base image of
+   the job's Dockerfile resolves, for the platform it is pulled for, to a manifest digest in the
+   registry (Docker Hub names go to the farm's Docker Hub mirror); a job that fails here is
+   NOT_BUILT with the reason;
 5. ``compute_keys``: the content key of every job (``orchestrator.contentkey``);
 6. ``find_done``: one HEAD per job for ``<repository>:build-<key12>-<arch>``; present → SKIPPED;
-7. ``schedule`` + ``build_job``: build (``buildx build --load``), smoke test, push, under the one
-   retry policy, at most ``--jobs`` slots busy (heavy jobs take two), every finished job written
-   to the run record at once;
-8. ``publish``: the manifest lists (``manifest.publish``), unless ``--push-by-digest``, a dry
+7. ``schedule`` + ``build_job``: build (``buildx build --load``), the PGO evidence check of the
+   log, smoke test, push, under the one retry policy, at most ``--jobs`` slots busy (heavy jobs
+   take two), every finished job written to the run record at once;
+8. ``publish``: the manifest lists (``publish.publish``), unless ``--push-by-digest``, a dry
    run, or an interrupted run (a partial run never moves a tag);
-9. ``report``: the release report of every published tag, when the report writer is installed;
+9. ``write_reports``: the release report of every published tag (``report.publish_report``);
 10. ``summary`` and ``exit_code``.
 
 Ctrl-C (or SIGTERM, which ``commands.build`` turns into KeyboardInterrupt) stops scheduling,
