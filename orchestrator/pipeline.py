@@ -18,8 +18,9 @@
 9. ``write_reports``: the release report of every published tag (``report.publish_report``);
 10. ``summary`` and ``exit_code``.
 
-Ctrl-C (or SIGTERM, which ``commands.build`` turns into KeyboardInterrupt) stops scheduling,
-interrupts the running ``docker`` children of this process (by PID, found through /proc),
+Ctrl-C (or SIGTERM) stops scheduling (``schedule`` handles both signals while jobs run; before
+that, ``commands.build`` turns SIGTERM into KeyboardInterrupt, as Ctrl-C already is), interrupts
+the running ``docker`` children of this process (by PID, found through /proc),
 marks the jobs that did not finish NOT_BUILT "interrupted", publishes nothing and exits 130.
 The same command afterwards continues where it stopped: finished jobs are found in the
 registry under their content-key tags and skipped.
@@ -36,10 +37,11 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from types import FrameType
 from typing import Protocol, TypeVar
 
 import structlog
@@ -404,6 +406,11 @@ def schedule(
     by ``run_one``, sets ``interrupted``, calls ``on_interrupt`` (which stops the running
     children) and waits for the running jobs to come back. Returns the results by job id (jobs
     never started are absent) and whether the run was interrupted.
+
+    While it runs, SIGINT and SIGTERM do the same through ``signals_call`` instead of raising
+    KeyboardInterrupt wherever the main thread happens to be: an exception landing between
+    taking a finished future out of ``running`` and storing its result would lose a job that
+    was built and pushed (it would then be recorded "interrupted").
     """
     slots = max(1, slots)
     pending = deque(jobs)
@@ -419,7 +426,10 @@ def schedule(
             log.warning("build.interrupted", running=[j.id for j, _ in running.values()])
             on_interrupt()
 
-    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="job") as pool:
+    with (
+        signals_call(interrupt),
+        ThreadPoolExecutor(max_workers=slots, thread_name_prefix="job") as pool,
+    ):
         while pending or running:
             try:
                 while pending and not (halted or interrupted.is_set() or error):
@@ -449,6 +459,29 @@ def schedule(
     if error is not None:
         raise error
     return results, interrupted.is_set()
+
+
+@contextlib.contextmanager
+def signals_call(
+    handler: Callable[[], None], signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)
+) -> Iterator[None]:
+    """While inside, ``signals`` call ``handler()`` (in the main thread) instead of raising.
+
+    Outside the main thread (where Python cannot install handlers) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        handler()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 # --------------------------------------------------------------------------- 7. one job

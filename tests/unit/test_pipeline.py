@@ -9,7 +9,9 @@ does, and ``FakeRegistry`` holds tags like a registry. The real engine runs in
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -502,6 +504,30 @@ def test_schedule_interrupted_by_a_job_stops_everything() -> None:
     )  # fmt: skip
     assert interrupted and event.is_set() and stopped == [True]
     assert list(results) == [jobs[0].id] and calls == [jobs[0].id, jobs[1].id]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_schedule_turns_a_signal_into_an_interrupt_without_losing_a_result(sig: int) -> None:
+    # A real signal to this process, sent by the job itself at the moment it finishes (as a
+    # user's Ctrl-C after the first job): the job's result is kept, nothing new starts, and
+    # no KeyboardInterrupt escapes. The previous handler is restored afterwards.
+    jobs = [job("amd64", f"v{i}") for i in range(3)]
+    stopped: list[bool] = []
+    before = signal.getsignal(sig)
+
+    def run_one(j: Job) -> str:
+        if j.id.endswith("v0-amd64"):
+            os.kill(os.getpid(), sig)
+        return j.id
+
+    event = threading.Event()
+    results, interrupted = pipeline.schedule(
+        jobs, run_one, slots=1, interrupted=event, on_interrupt=lambda: stopped.append(True),
+        poll=0.01,
+    )  # fmt: skip
+    assert interrupted and event.is_set() and stopped == [True]
+    assert list(results) == [jobs[0].id]
+    assert signal.getsignal(sig) is before
 
 
 def test_schedule_stop_lets_running_jobs_finish_but_starts_nothing() -> None:
