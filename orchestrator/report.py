@@ -243,7 +243,7 @@ def write(
     ref: registry.Reference,
     out_dir: Path,
     *,
-    style: Style = "2019",
+    style: Style = reportfmt.DEFAULT_STYLE,
     job: JobInfo | None = None,
 ) -> tuple[Path, Path]:
     md_path, json_path = report_paths(out_dir, ref)
@@ -259,7 +259,7 @@ def publish_report(
     *,
     registry_host: str | None = None,
     job: JobInfo | None = None,
-    style: Style = "2019",
+    style: Style = reportfmt.DEFAULT_STYLE,
     client: registry.Client | None = None,
 ) -> tuple[Path, Path]:
     """What ``build`` calls after publishing a tag: collect, then write both files."""

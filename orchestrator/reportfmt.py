@@ -23,6 +23,9 @@ from typing import Any, Literal
 
 Style = Literal["2019", "current"]
 STYLES: tuple[Style, ...] = ("2019", "current")
+# The grammar of today's generator: it reads BuildKit history (``RUN … # buildkit``, ``ENV k=v``),
+# which is what ``docker buildx build`` writes; the 2019 one would print ``RUN RUN …`` for it.
+DEFAULT_STYLE: Style = "current"
 
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 MANIFEST_V1 = "application/vnd.docker.distribution.manifest.v1+json"
@@ -224,7 +227,7 @@ def _json_string(s: str, style: Style) -> str:
     return '"' + "".join(out) + '"'
 
 
-def mojo_json(value: Any, style: Style = "2019") -> str:
+def mojo_json(value: Any, style: Style = DEFAULT_STYLE) -> str:
     """Compact JSON as Mojo::JSON prints it (``/`` escaped, raw UTF-8, sorted object keys)."""
     if value is None or isinstance(value, bool):
         return {None: "null", True: "true", False: "false"}[value]
@@ -246,7 +249,7 @@ _NOP = re.compile(r"^#\(nop\) +")
 _INSTRUCTION = re.compile(r"^[A-Z]+ ")
 
 
-def history_text(created_by: str, shell: Sequence[str] | None, style: Style = "2019") -> str:
+def history_text(created_by: str, shell: Sequence[str] | None, style: Style = DEFAULT_STYLE) -> str:
     """The dockerfile line(s) a history entry's ``created_by`` renders as (section 4)."""
     cmd = created_by
     if style == "current" and cmd.startswith("RUN "):
@@ -380,7 +383,7 @@ def _image_section(report: Report, image: Image, style: Style) -> list[str]:
     return out
 
 
-def render(report: Report, style: Style = "2019") -> str:
+def render(report: Report, style: Style = DEFAULT_STYLE) -> str:
     """The report's markdown, exactly (LF endings, TABs, hard-break spaces, one final LF)."""
     if style not in STYLES:
         raise ValueError(f"unknown report style {style!r} (one of {', '.join(STYLES)})")

@@ -33,7 +33,13 @@ def add_parser(sub: Any) -> None:
         "--registry", metavar="HOST", help="read from this registry (e.g. localhost:5000)"
     )
     p.add_argument("--format", choices=("md", "json"), default="md", help="what to print")
-    p.add_argument("--style", choices=("2019", "current"), default="2019", help="report grammar")
+    p.add_argument(
+        "--style",
+        choices=reportfmt.STYLES,
+        default=reportfmt.DEFAULT_STYLE,
+        help="report grammar: current (default; reads BuildKit history) or 2019 (the generator "
+        "of that year, byte for byte)",
+    )
     p.add_argument("--out", type=Path, metavar="DIR", help="write DIR/<repository>/<tag>.md/.json")
     p.add_argument("--ca-file", type=Path, metavar="PEM", help="CA bundle for an HTTPS registry")
     p.add_argument(

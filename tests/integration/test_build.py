@@ -91,6 +91,13 @@ def test_build_smoke_push_and_publish_then_skip_everything(farm: Any, root: Path
             key = config["config"]["Labels"]["io.orchestrate.content-key"]
             assert any(t.startswith(f"build-{key[:12]}-") for t in tags)  # the key tag
 
+    # The report of each published tag, in the grammar that reads BuildKit history.
+    md = (root / "reports" / repo / f"{VERSION}.md").read_text()
+    assert md.startswith(f"## `{host}/{repo}:{VERSION}`\n") and "-\tPlatforms: 4\n" in md
+    assert md.count("\nCOPY /rootfs / # buildkit\n") == 4
+    assert md.count("\nENV LANG=C.UTF-8\n") == 4 and md.count('\nCMD ["python3"]\n') == 4
+    assert "\nRUN ENV " not in md and "\nRUN COPY " not in md and "\nRUN RUN " not in md
+
     second = orchestrate(root, "build", VERSION, "--registry", host, "--repository", repo)
     assert second.returncode == 0, second.stdout + second.stderr[-4000:]
     assert f"Jobs of {VERSION}: 4 skipped" in second.stdout

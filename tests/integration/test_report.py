@@ -107,7 +107,7 @@ def test_linux_list_agrees_with_imagetools_and_blobs(
     linux_list: str, client: registry.Client
 ) -> None:
     ref = registry.parse_reference(linux_list)
-    md = reportfmt.render(report.collect(ref, client))
+    md = reportfmt.render(report.collect(ref, client), "2019")
     raw = _inspect_raw(linux_list)
     top = json.loads(raw)
     # imagetools prints the stored bytes (perhaps without the final newline): compare the JSON,

@@ -132,7 +132,7 @@ def test_collect_single_manifest_and_missing_tag(
     client.put_manifest("one", "1", body, registry.MANIFEST_V2)
     rep = report.collect(registry.parse_reference(f"{fake.host}/one:1"), client)
     assert not rep.is_list and rep.images[0].digest is None
-    assert "-\tPlatforms:\n\t-\tlinux; 386\n\n### " in reportfmt.render(rep)
+    assert "-\tPlatforms:\n\t-\tlinux; 386\n\n### " in reportfmt.render(rep, "2019")
     gone = report.collect(registry.parse_reference(f"{fake.host}/one:2"), client)
     assert reportfmt.render(gone).endswith("**does not exist** (yet?)\n")
 

@@ -323,7 +323,8 @@ def test_single_manifest_has_no_list_mime_and_no_console_block() -> None:
         "\t\tLast Modified: Tue, 09 Jul 2019 21:38:07 GMT  \n\t\tSize: 234.0 B  \n"
         "\t\tMIME: application/y\n"
     )
-    assert rf.render(report) == expected
+    assert rf.render(report, "2019") == expected
+    assert rf.render(report) == expected.replace("-\tPlatforms:\n", "-\tPlatforms: 1\n")
 
 
 def test_current_style_attestation_entries_and_platform_count() -> None:
