@@ -90,11 +90,19 @@ OUTPUTS = {
 
 
 def test_run_checks_passes(tmp_path: Path) -> None:
-    outputs = dict(OUTPUTS)
-    outputs["pip"] = OUTPUTS["pip"]
     # "pip --version" also holds "--version": the fake answers the first key it finds.
-    ordered = {"pip": outputs["pip"], "-c": outputs["-c"], "--version": outputs["--version"]}
-    smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(ordered))
+    ordered = {"pip": OUTPUTS["pip"], "-c": OUTPUTS["-c"], "--version": OUTPUTS["--version"]}
+    answer = fake(ordered)
+    calls: list[tuple[tuple[str, ...], Any]] = []
+
+    def run(argv: Any, **kw: Any) -> proc.Completed:
+        calls.append((tuple(argv), kw.get("log_file")))
+        return answer(argv, **kw)  # type: ignore[no-any-return]
+
+    to_run = checks()
+    smoke.run_checks(to_run, log_file=tmp_path / "log", run=run)  # no CheckFailed
+    # Every check ran, in order, each with its output going to the job's log.
+    assert calls == [(c.argv, tmp_path / "log") for c in to_run]
 
 
 def test_a_failing_import_fails_the_smoke_test(tmp_path: Path) -> None:
