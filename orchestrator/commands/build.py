@@ -19,7 +19,6 @@ import signal
 import sys
 import urllib.request
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import structlog
@@ -168,7 +167,7 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
     )
 
 
-def _sigterm(signum: int, frame: FrameType | None) -> None:
+def _interrupt() -> None:
     # SIGTERM (CI cancelling a job, `kill PID`) stops the run as Ctrl-C does.
     raise KeyboardInterrupt
 
@@ -183,11 +182,8 @@ def run(args: argparse.Namespace) -> int:
         profile=options.profile,
         download_base=options.download_base,
     )
-    previous = signal.signal(signal.SIGTERM, _sigterm)
-    try:
+    with pipeline.signals_call(_interrupt, (signal.SIGTERM,)):
         outcome = pipeline.run(options)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     sys.stdout.write(pipeline.summary(outcome))
     sys.stdout.flush()
     return pipeline.exit_code(outcome, options)
