@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -115,17 +116,29 @@ def _run_logged(
             )
         except FileNotFoundError as exc:
             raise CommandFailed(args, 127, f"{args[0]}: command not found") from exc
+        # The output is copied by a thread so that this one can hold the child to ``timeout``:
+        # reading to EOF here first would wait as long as the child keeps its output open.
+        pump = threading.Thread(
+            target=_pump, args=(proc.stdout, sink, tail), name="proc-pump", daemon=True
+        )
+        pump.start()
         try:
             if input is not None and proc.stdin is not None:
                 proc.stdin.write(input)
                 proc.stdin.close()
-            _pump(proc.stdout, sink, tail)
             returncode = proc.wait(timeout=timeout)
-        except BaseException:
-            # Ctrl-C or a timeout: do not leave the child behind.
+        except subprocess.TimeoutExpired as exc:
             proc.kill()
             proc.wait()
+            pump.join()
+            raise CommandFailed(args, -1, "".join(tail) + f"timed out after {timeout} s") from exc
+        except BaseException:
+            # Ctrl-C: do not leave the child behind.
+            proc.kill()
+            proc.wait()
+            pump.join()
             raise
+        pump.join()
     return Completed(args, returncode, "".join(tail), "", time.monotonic() - start)
 
 

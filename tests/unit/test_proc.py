@@ -63,3 +63,16 @@ def test_env_is_merged_over_the_environment() -> None:
         env={"ORCH_T": "x"},
     )
     assert done.stdout == "x True\n"
+
+
+@pytest.mark.timeout(60)
+def test_timeout_holds_while_output_streams_to_the_log(tmp_path: Path) -> None:
+    # The child prints, then keeps its output open far longer than the timeout: the timeout
+    # must still end it (a hung smoke test once outlived its 600 s this way).
+    log_file = tmp_path / "job.log"
+    script = "import sys, time; print('started', flush=True); time.sleep(300)"
+    with pytest.raises(CommandFailed) as info:
+        proc.run([sys.executable, "-c", script], log_file=log_file, timeout=1)
+    assert info.value.returncode == -1
+    assert info.value.output == "started\ntimed out after 1 s"
+    assert "started\n" in log_file.read_text()
