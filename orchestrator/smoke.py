@@ -74,7 +74,13 @@ def checks(
     *, route: Route, image: str, platform: Platform, version: str, family: str
 ) -> tuple[Check, ...]:
     """The smoke-test commands for one image (pure)."""
-    run = [*docker(route), "run", "--rm", "--network", "none", "--platform", platform.oci, image]
+    # --init: the engine's init is PID 1, not python. An emulated python that is PID 1 never
+    # exits after Ctrl-C: on its way out it re-raises SIGINT on itself, and qemu-user waits for
+    # that signal to end it, which the kernel never delivers to a PID 1 without a handler.
+    run = [
+        *docker(route), "run", "--rm", "--init", "--network", "none",
+        "--platform", platform.oci, image,
+    ]  # fmt: skip
     modules = modules_for(family)
     code = f"import {', '.join(modules)}; print('imports ok:', ssl.OPENSSL_VERSION)"
     major_minor = ".".join(version.split(".")[:2])

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +108,16 @@ def test_build_smoke_push_and_publish_then_skip_everything(farm: Any, root: Path
     assert second.stdout.count("unchanged: ") == 4
 
 
-def test_interrupted_run_resumes_with_the_jobs_not_done(farm: Any, root: Path) -> None:
-    host = str(farm.registry)
-    repo = f"orchestrate-test/resume-{RUN_ID}"
+def interrupt_build(
+    root: Path,
+    host: str,
+    repo: str,
+    sig: int,
+    when: Callable[[dict[str, Any]], bool],
+    ready: Callable[[], bool] = lambda: True,
+) -> tuple[int, str, str]:
+    """``build`` with one slot; ``sig`` is sent at the first event ``when`` accepts, once
+    ``ready()`` says so. Returns (exit code, stdout, stderr); the run must end within 2 min."""
     args = [
         sys.executable, "-m", "orchestrator.cli", "-C", str(root), "build", VERSION,
         "--registry", host, "--repository", repo, "--jobs", "1",
@@ -122,16 +131,28 @@ def test_interrupted_run_resumes_with_the_jobs_not_done(farm: Any, root: Path) -
     try:
         for line in child.stderr:
             seen.append(line)
-            if line.startswith("{") and json.loads(line)["event"] == "job.finished":
-                child.send_signal(signal.SIGINT)  # Ctrl-C, right after the first job finished
+            if line.startswith("{") and when(json.loads(line)):
+                deadline = time.monotonic() + 120
+                while not ready() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                child.send_signal(sig)
                 break
-        rest_err = child.stderr.read()
-        out = child.stdout.read() if child.stdout else ""
-        code = child.wait(timeout=120)
+        out, rest_err = child.communicate(timeout=120)
     finally:
         if child.poll() is None:
             child.kill()
-    assert code == 130, out + "".join(seen) + rest_err
+            child.wait()
+    return child.returncode, out, "".join(seen) + rest_err
+
+
+def test_interrupted_run_resumes_with_the_jobs_not_done(farm: Any, root: Path) -> None:
+    host = str(farm.registry)
+    repo = f"orchestrate-test/resume-{RUN_ID}"
+    # Ctrl-C, right after the first job finished.
+    code, out, err = interrupt_build(
+        root, host, repo, signal.SIGINT, lambda e: e["event"] == "job.finished"
+    )
+    assert code == 130, out + err
     assert "Interrupted: no tag was published" in out
     path = runrecord.path_for(root / ".orchestrate", f"{host}/{repo}", VERSION)
     record = runrecord.load(path, VERSION)
@@ -149,3 +170,36 @@ def test_interrupted_run_resumes_with_the_jobs_not_done(farm: Any, root: Path) -
     assert f"{4 - len(done)} built" in again.stdout
     assert time.monotonic() - started < 600
     assert [platform_of(e) for e in client.get_manifest(repo, VERSION).json()["manifests"]] == ORDER
+
+
+def test_sigterm_during_an_emulated_smoke_test_ends_the_run_and_its_container(
+    farm: Any, root: Path
+) -> None:
+    # The signal reaches pip inside a qemu-emulated container (the arm64v8 smoke test's last
+    # check, whose imports take seconds under qemu). Without --init that python is PID 1 and,
+    # under qemu, never exits after its KeyboardInterrupt: the run hung.
+    host = str(farm.registry)
+    repo = f"orchestrate-test/sigterm-{RUN_ID}"
+    arm64 = f"{VERSION}-tiny-arm64v8"
+
+    def containers() -> list[str]:
+        ps = subprocess.run(
+            ["docker", "ps", "--no-trunc", "--format", "{{.Image}} {{.Command}}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return [c for c in ps.stdout.splitlines() if c.startswith(f"{host}/{repo}:")]
+
+    def pip_is_starting() -> bool:
+        if any("-arm64v8 " in c and "pip --version" in c for c in containers()):
+            time.sleep(1)  # into pip's imports, python's SIGINT handler installed
+            return True
+        return False
+
+    code, out, err = interrupt_build(
+        root, host, repo, signal.SIGTERM,
+        when=lambda e: e["event"] == "job.smoke_test" and e["job"] == arm64,
+        ready=pip_is_starting,
+    )  # fmt: skip
+    assert code == 130, out + err
+    assert re.search(rf"not built +{re.escape(arm64)} +interrupted", out), out
+    assert containers() == []

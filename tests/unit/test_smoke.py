@@ -28,7 +28,7 @@ def checks(family: str = "debian", route: Route = DEFAULT_ROUTE) -> tuple[smoke.
 def test_commands_run_the_image_on_its_platform_without_network() -> None:
     version, imports, pip = checks()
     prefix = (
-        "docker", "run", "--rm", "--network", "none", "--platform", "linux/arm/v7",
+        "docker", "run", "--rm", "--init", "--network", "none", "--platform", "linux/arm/v7",
         "localhost:5000/python:build-0123456789ab-arm32v7",
     )  # fmt: skip
     assert version.argv == (*prefix, "python", "--version")
