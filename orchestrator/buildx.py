@@ -274,22 +274,6 @@ def parse_builder_platforms(output: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def supports(platforms: Sequence[str], platform: Platform) -> bool:
-    """Whether a builder listing ``platforms`` can build ``platform``.
-
-    buildx lists ``linux/arm64`` for ``linux/arm64/v8``, and never ``linux/arm/v5``: the qemu
-    that runs arm/v7 and arm/v6 binaries runs v5 ones too, so any ``linux/arm/*`` will do.
-    """
-    if platform.oci in platforms:
-        return True
-    bare = f"{platform.os}/{platform.architecture}"
-    if platform.variant in ("v8", None):
-        return bare in platforms
-    if platform.architecture == "arm":
-        return any(p.startswith("linux/arm/") for p in platforms)
-    return False
-
-
 # --------------------------------------------------------------------------- runners
 
 

@@ -1,4 +1,4 @@
-"""Manifest lists: which tags may be published (the policy) and the exact list bytes. No I/O.
+"""Manifest lists: which tags may be published (the policy). No I/O.
 
 Policy (issue 4, point 9): a tag of the plan is published only when every platform it lists is
 available (its job was BUILT, or SKIPPED because the registry already holds that image, and a
@@ -12,16 +12,15 @@ A held tag is *required* (the run failed) unless ``keep_going`` with ``require``
 none of the tag's jobs is of a required architecture — e.g. a Windows-only tag while no Windows
 builder exists and ``--require amd64`` was asked for.
 
-The list bytes (``manifest_list``) are a Docker manifest list by default, an OCI image index with
-``oci_index=True``; each entry carries the per-platform manifest's media type, size and digest as
-the registry holds them and the exact ``platform`` object (``variant`` v5/v6/v7/v8, and for
-Windows ``os.version`` as read from the image's config blob by ``orchestrator.publish``).
+The list bytes themselves come from ``oci.list_bytes``: a Docker manifest list by default, an
+OCI image index with ``oci_index=True``; each entry carries the per-platform manifest's media
+type, size and digest as the registry holds them and the exact ``platform`` object (``variant``
+v5/v6/v7/v8, and for Windows ``os.version`` as read from the image's config blob by
+``orchestrator.publish``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,9 +28,6 @@ from orchestrator.errors import ConfigError, UsageError
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import ARCHES, Platform, suggest
 from orchestrator.results import JobResult, JobStatus
-
-MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 @dataclass(frozen=True)
@@ -190,33 +186,6 @@ def decide(
 
 
 # --------------------------------------------------------------------------- list bytes
-
-
-def manifest_list(entries: Sequence[Entry], *, oci_index: bool = False) -> tuple[str, bytes]:
-    """The media type and exact bytes of the list naming ``entries`` in the order given."""
-    if not entries:
-        raise ValueError("a manifest list needs at least one entry")
-    media_type = OCI_INDEX if oci_index else MANIFEST_LIST
-    doc = {
-        "schemaVersion": 2,
-        "mediaType": media_type,
-        "manifests": [
-            {
-                "mediaType": e.media_type,
-                "size": e.size,
-                "digest": e.digest,
-                "platform": e.platform.to_json(),
-            }
-            for e in entries
-        ],
-    }
-    # Indent 3 is what `docker manifest push` writes; any stable form would do, the digest is
-    # computed from exactly these bytes.
-    return media_type, json.dumps(doc, indent=3).encode() + b"\n"
-
-
-def digest_of(content: bytes) -> str:
-    return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
 # --------------------------------------------------------------------------- summary

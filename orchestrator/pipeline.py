@@ -50,6 +50,7 @@ from orchestrator import (
     buildx,
     contentkey,
     manifest,
+    platforms,
     proc,
     progress,
     registry,
@@ -315,7 +316,7 @@ def preflight(
         if isinstance(answer, str):
             blocked[job.id] = answer
             continue
-        if answer and not buildx.supports(answer, job.platform):
+        if answer and not platforms.builder_can_build(answer, job.platform):
             blocked[job.id] = (
                 f"{job_route.describe()} cannot build {job.platform.oci}"
                 f" (it has {', '.join(answer)})"
@@ -718,14 +719,14 @@ class RegistryView:
         doc = manifest.json()
         if not manifest.is_list:
             config = json.loads(client.get_blob(ref.repository, str(doc["config"]["digest"])))
-            if not platform_matches(config, platform):
+            if not platforms.matches(config, platform):
                 raise ConfigError(
                     f"{where} is a single {config.get('os')}/{config.get('architecture')} image"
                 )
             return manifest.digest
         entries = [e for e in doc.get("manifests", []) if isinstance(e, dict)]
         for entry in entries:
-            if platform_matches(entry.get("platform") or {}, platform):
+            if platforms.matches(entry.get("platform") or {}, platform):
                 return str(entry["digest"])
         have = ", ".join(
             "/".join(str(p[k]) for k in ("os", "architecture", "variant") if p.get(k))
@@ -737,17 +738,6 @@ class RegistryView:
         ref = registry.parse_reference(f"{repository}:{tag}")
         head = self.client(ref.registry).head_manifest(ref.repository, tag)
         return None if head is None else head.digest
-
-
-def platform_matches(entry: Mapping[str, object], platform: Platform) -> bool:
-    """Whether a manifest-list entry's platform is ``platform`` (arm64 with or without v8)."""
-    if (entry.get("os"), entry.get("architecture")) != (platform.os, platform.architecture):
-        return False
-    variant = entry.get("variant")
-    if variant != platform.variant and not (platform.variant == "v8" and variant is None):
-        return False
-    want = platform.os_version
-    return not want or entry.get("os.version") in (None, want)
 
 
 # --------------------------------------------------------------------------- the whole run

@@ -9,6 +9,7 @@ what ``docker buildx build --platform`` and manifest-list entries need. Windows 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 
@@ -106,3 +107,83 @@ def from_oci(spec: str) -> Arch:
                 continue  # bare linux/arm is ambiguous between v5/v6/v7
             return arch
     raise KeyError(f"unknown platform {spec!r}")
+
+
+# --------------------------------------------------------------------------- matching
+
+# The variant an architecture has when none is written, as containerd normalises platforms
+# (containerd/platforms: arm64 → v8, arm → v7, amd64's v1 is the baseline and written as none).
+_DEFAULT_VARIANT = {"arm64": "v8", "arm": "v7"}
+_BASELINE_VARIANT = {"amd64": "v1"}
+
+
+def _normal_variant(architecture: object, variant: object) -> object:
+    if variant in (None, ""):
+        return _DEFAULT_VARIANT.get(str(architecture))
+    if _BASELINE_VARIANT.get(str(architecture)) == variant:
+        return None
+    return variant
+
+
+def _os_build(os_version: object) -> list[str] | None:
+    """The build part (first three numbers) of a Windows ``os.version``; None when absent."""
+    if not isinstance(os_version, str) or not os_version:
+        return None
+    return os_version.split(".")[:3]
+
+
+def matches(have: Platform | Mapping[str, object], want: Platform) -> bool:
+    """Whether ``have`` (a manifest-list entry's or an image config's platform) is ``want``.
+
+    The one rule every module uses: the same os and architecture; the same variant once both
+    are normalised as containerd does (``arm64`` is ``arm64/v8``, ``arm`` is ``arm/v7``,
+    ``amd64/v1`` is ``amd64``); and, when both name a Windows ``os.version``, the same build
+    (``10.0.17763`` matches ``10.0.17763.615``: the matrix may name the build while the image
+    carries the patch level too).
+    """
+    if isinstance(have, Platform):
+        have = have.to_json()
+    if (have.get("os"), have.get("architecture")) != (want.os, want.architecture):
+        return False
+    if _normal_variant(want.architecture, have.get("variant")) != _normal_variant(
+        want.architecture, want.variant
+    ):
+        return False
+    got, wanted = _os_build(have.get("os.version")), _os_build(want.os_version)
+    return got is None or wanted is None or got == wanted
+
+
+def parse(spec: str) -> Platform:
+    """``os/architecture[/variant]`` (the ``--platform`` form) as a Platform; ValueError if not."""
+    parts = spec.strip().split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise ValueError(f"not a platform: {spec!r}")
+    return Platform(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
+
+
+def _arm_level(platform: Platform) -> int | None:
+    variant = _normal_variant(platform.architecture, platform.variant)
+    if platform.architecture != "arm" or not isinstance(variant, str):
+        return None
+    return int(variant[1:]) if variant[1:].isdigit() else None
+
+
+def builder_can_build(listed: Sequence[str], want: Platform) -> bool:
+    """Whether a builder that lists ``listed`` (``docker buildx inspect``) can build ``want``.
+
+    A listed platform that ``matches`` will do; so will a newer 32-bit arm than the one
+    wanted (as containerd's matcher has it, arm/v7 runs v6 and v5 code): buildx lists
+    ``linux/arm/v7`` and ``linux/arm/v6`` for qemu-arm, never ``linux/arm/v5``.
+    """
+    level = _arm_level(want)
+    for spec in listed:
+        try:
+            have = parse(spec)
+        except ValueError:
+            continue
+        if matches(have, want):
+            return True
+        have_level = _arm_level(have)
+        if level is not None and have_level is not None and have_level >= level:
+            return True
+    return False

@@ -20,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from orchestrator import manifest, registry
+from orchestrator import manifest, oci, platforms, registry
 from orchestrator.errors import ConfigError, RegistryError
 from orchestrator.manifest import Entry, TagOutcome
 from orchestrator.plan import Job, Plan
@@ -63,10 +63,8 @@ def publish(
                 TagOutcome(d.tag, False, None, (), missing, d.reason, required=d.required)
             )
             continue
-        media_type, content = manifest.manifest_list(
-            [entries[i] for i in d.entries], oci_index=oci_index
-        )
-        digest = manifest.digest_of(content)
+        media_type, content = oci.list_bytes([entries[i] for i in d.entries], oci_index=oci_index)
+        digest = oci.digest(content)
         current = client.head_manifest(target.repository, d.tag)
         unchanged = current is not None and current.digest == digest
         if not unchanged:
@@ -138,7 +136,7 @@ def _resolve(client: registry.Client, target: registry.Reference, job: Job, dige
     if head is None:
         raise _Bad(f"digest {digest} is not in {target.name} (the registry has no such manifest)")
     found = client.get_manifest(repo, digest)
-    if registry.sha256(found.content) != digest:
+    if oci.digest(found.content) != digest:
         raise _Bad(f"the registry's manifest {digest} does not hash to its digest")
     if found.is_list:
         found = _pick(client, target, job, found)
@@ -164,14 +162,11 @@ def _pick(
     client: registry.Client, target: registry.Reference, job: Job, index: registry.Manifest
 ) -> registry.Manifest:
     want = job.platform
-    matches = []
-    for m in index.json().get("manifests", []):
-        p = m.get("platform") or {}
-        if (p.get("os"), p.get("architecture")) != (want.os, want.architecture):
-            continue
-        if want.variant and p.get("variant") not in (None, want.variant):
-            continue
-        matches.append(m)
+    matches = [
+        m
+        for m in index.json().get("manifests", [])
+        if platforms.matches(m.get("platform") or {}, want)
+    ]
     if len(matches) != 1:
         raise _Bad(
             f"digest {index.digest} is a list with {len(matches)} entries for {want.oci}, "
@@ -188,8 +183,8 @@ def _check_platform(want: Platform, config: dict[str, Any]) -> Platform:
     got_os, got_arch = config.get("os"), config.get("architecture")
     if (got_os, got_arch) != (want.os, want.architecture):
         raise _Bad(f"image is {got_os}/{got_arch} according to its config, not {want.oci}")
-    variant = config.get("variant")
-    if variant and want.variant and variant != want.variant:
+    if not platforms.matches(config, want.with_os_version(None)):
+        variant = config.get("variant") or "none"
         raise _Bad(f"image variant is {variant} according to its config, not {want.variant}")
     if want.os != "windows":
         return want.with_os_version(None)

@@ -24,7 +24,6 @@ read ``credHelpers``. The API surface needed here is small, so a thin typed clie
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -37,25 +36,12 @@ from typing import Any, TypeVar
 import requests
 import structlog
 
-from orchestrator import proc, retrying
+from orchestrator import oci, proc, retrying
 from orchestrator.errors import CommandFailed, ConfigError, RegistryError
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-
-MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
-MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
-MANIFEST_V1 = "application/vnd.docker.distribution.manifest.v1+json"
-MANIFEST_V1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyjws"
-OCI_INDEX = "application/vnd.oci.image.index.v1+json"
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
-LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-CONFIG = "application/vnd.docker.container.image.v1+json"
-
-LIST_TYPES = frozenset({MANIFEST_LIST, OCI_INDEX})
-ACCEPT_ALL = (MANIFEST_LIST, OCI_INDEX, MANIFEST_V2, OCI_MANIFEST, MANIFEST_V1_SIGNED, MANIFEST_V1)
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
@@ -250,7 +236,7 @@ class Manifest:
 
     @property
     def is_list(self) -> bool:
-        return self.media_type in LIST_TYPES
+        return self.media_type in oci.LIST_TYPES
 
 
 @dataclass(frozen=True)
@@ -261,10 +247,6 @@ class Head:
     media_type: str | None
     digest: str | None
     last_modified: str | None
-
-
-def sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 # --------------------------------------------------------------------------- the client
@@ -408,7 +390,7 @@ class Client:
     # -- manifests
 
     def get_manifest(
-        self, repository: str, reference: str, accept: tuple[str, ...] = ACCEPT_ALL
+        self, repository: str, reference: str, accept: tuple[str, ...] = oci.ACCEPT_ALL
     ) -> Manifest:
         """The manifest's exact bytes, its digest and media type (RegistryError 404 if none)."""
         response = self.request(
@@ -419,12 +401,12 @@ class Client:
             what=f"GET manifest {repository}:{reference}",
         )
         content = response.content
-        digest = response.headers.get("Docker-Content-Digest") or sha256(content)
+        digest = response.headers.get("Docker-Content-Digest") or oci.digest(content)
         media_type = _media_type(response, content)
         return Manifest(content=content, digest=digest, media_type=media_type)
 
     def head_manifest(
-        self, repository: str, reference: str, accept: tuple[str, ...] = ACCEPT_ALL
+        self, repository: str, reference: str, accept: tuple[str, ...] = oci.ACCEPT_ALL
     ) -> Head | None:
         """Digest, type and size of a manifest, or None when the registry has none."""
         try:
@@ -452,7 +434,7 @@ class Client:
             ok=(200, 201, 202),
             what=f"PUT manifest {repository}:{reference}",
         )
-        digest = response.headers.get("Docker-Content-Digest") or sha256(content)
+        digest = response.headers.get("Docker-Content-Digest") or oci.digest(content)
         log.info("registry.manifest_put", repository=repository, reference=reference, digest=digest)
         return digest
 
@@ -489,7 +471,7 @@ class Client:
 
     def upload_blob(self, repository: str, data: bytes, digest: str | None = None) -> str:
         """Monolithic upload (POST, then PUT with the digest); a blob already there is kept."""
-        digest = digest or sha256(data)
+        digest = digest or oci.digest(data)
         if self.head_blob(repository, digest) is not None:
             return digest
         started = self.request(

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 import jinja2
 
 from orchestrator.errors import ConfigError
+from orchestrator.files import write_atomic
 from orchestrator.matrix import Line, Matrix, Variant
 from orchestrator.plan import DOCKERFILES, Job, all_jobs, dockerfile_path
 
@@ -162,10 +163,7 @@ def write(root: Path, rendered: dict[PurePosixPath, str]) -> list[PurePosixPath]
         data = text.encode("utf-8")
         if path.is_file() and path.read_bytes() == data:
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomic(path, data)
         written.append(rel)
     return written
 

@@ -16,8 +16,6 @@ in place atomically (temp file + ``os.replace``) as ``<out>/<repository>/<tag>.m
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,8 +24,9 @@ from typing import Any, TypeVar
 
 import structlog
 
-from orchestrator import registry, reportfmt
+from orchestrator import oci, registry, reportfmt
 from orchestrator.errors import ConfigError, RegistryError
+from orchestrator.files import write_atomic
 from orchestrator.reportfmt import Image, Report, Style
 
 log = structlog.get_logger(__name__)
@@ -105,9 +104,9 @@ def _collect(
             if digest in heads:
                 continue
             urls = layer.get("urls") or []
-            if layer.get("mediaType") == registry.FOREIGN_LAYER and urls:
+            if layer.get("mediaType") == oci.FOREIGN_LAYER and urls:
                 heads[digest] = pool.submit(_head_foreign, client, str(urls[0]))
-            elif layer.get("mediaType") == registry.FOREIGN_LAYER:
+            elif layer.get("mediaType") == oci.FOREIGN_LAYER:
                 continue  # a foreign layer without URLs has no date
             else:
                 heads[digest] = pool.submit(client.head_blob, repo, digest)
@@ -224,18 +223,6 @@ def report_paths(out_dir: Path, ref: registry.Reference) -> tuple[Path, Path]:
     tag = ref.tag or (ref.digest or "latest").replace(":", "-")
     base = out_dir / repository
     return base / f"{tag}.md", base / f"{tag}.json"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as sink:
-            sink.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write(

@@ -21,18 +21,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_tz
 from typing import Any, Literal
 
+from orchestrator.oci import MANIFEST_V1, MANIFEST_V2, SCHEMA1_TYPES
+
 Style = Literal["2019", "current"]
 STYLES: tuple[Style, ...] = ("2019", "current")
 # The grammar of today's generator: it reads BuildKit history (``RUN … # buildkit``, ``ENV k=v``),
 # which is what ``docker buildx build`` writes; the 2019 one would print ``RUN RUN …`` for it.
 DEFAULT_STYLE: Style = "current"
-
-MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
-MANIFEST_V1 = "application/vnd.docker.distribution.manifest.v1+json"
-SCHEMA1_TYPES = frozenset(
-    {MANIFEST_V1, "application/vnd.docker.distribution.manifest.v1+prettyjws"}
-)
-FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
 # --------------------------------------------------------------------------- facts
 

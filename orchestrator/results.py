@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -40,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import ConfigError
+from orchestrator.files import write_atomic
 from orchestrator.platforms import Platform, suggest
 
 SCHEMA = "orchestrate.results"
@@ -254,18 +253,7 @@ def dumps(version: str, results: Sequence[JobResult]) -> str:
 
 def write_results(path: Path, version: str, results: Sequence[JobResult]) -> None:
     """Write the results file atomically: a reader sees the old file or the whole new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dumps(version, results))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(Path(path), dumps(version, results), fsync=True)
 
 
 def loads(text: str, *, where: str) -> tuple[str, list[JobResult]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import registry, runrecord
+from orchestrator import oci, registry, runrecord
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "build-family"
 RUN_ID = uuid.uuid4().hex[:10]
@@ -81,7 +81,7 @@ def test_build_smoke_push_and_publish_then_skip_everything(farm: Any, root: Path
     tags = client.request("GET", f"/v2/{repo}/tags/list", repository=repo).json()["tags"]
     for tag in ("3.11.2", "3.11", "3.11.2-tiny", "3.11-tiny"):
         listed = client.get_manifest(repo, tag)
-        assert listed.media_type == registry.MANIFEST_LIST
+        assert listed.media_type == oci.MANIFEST_LIST
         entries = listed.json()["manifests"]
         assert [platform_of(e) for e in entries] == ORDER
         for entry in entries:  # each entry really is an image of its platform

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import proc, registry
+from orchestrator import oci, proc, registry
 from orchestrator.platforms import ARCHES
 from orchestrator.results import JobResult, JobStatus, write_results
 
@@ -120,24 +120,24 @@ def _push_fake_windows(client: registry.Client, repo: str) -> None:
     foreign = "sha256:" + hashlib.sha256(f"fake-foreign-{RUN_ID}".encode()).hexdigest()
     manifest = {
         "schemaVersion": 2,
-        "mediaType": registry.MANIFEST_V2,
+        "mediaType": oci.MANIFEST_V2,
         "config": {
-            "mediaType": registry.CONFIG,
+            "mediaType": oci.CONFIG,
             "size": len(config_bytes),
             "digest": config_digest,
         },
         "layers": [
             {
-                "mediaType": registry.FOREIGN_LAYER,
+                "mediaType": oci.FOREIGN_LAYER,
                 "size": 1234567890,
                 "digest": foreign,
                 "urls": [f"https://mcr.microsoft.com/v2/windows/servercore/blobs/{foreign}"],
             },
-            {"mediaType": registry.LAYER, "size": len(layer), "digest": layer_digest},
+            {"mediaType": oci.LAYER, "size": len(layer), "digest": layer_digest},
         ],
     }
     body = json.dumps(manifest, indent=3).encode()
-    client.put_manifest(repo, "fake-windows", body, registry.MANIFEST_V2)
+    client.put_manifest(repo, "fake-windows", body, oci.MANIFEST_V2)
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +250,7 @@ def test_lists_read_back_with_exact_platforms_order_and_digests(
     assert f"manifest lists for 9.9.0 in {farmed.name}: 8 of 8 tags published" in done.stdout
 
     shared = _raw(f"{farmed.name}:9.9.0")
-    assert shared["mediaType"] == registry.MANIFEST_LIST
+    assert shared["mediaType"] == oci.MANIFEST_LIST
     # plan order: bookworm's arches as listed (amd64, arm64v8, i386), then the Windows variant;
     # arm64 carries variant v8, Windows the os.version of its image config (not the matrix's)
     assert shared["manifests"] == _expected_entries(farmed, ARCH_ORDER)
@@ -291,10 +291,10 @@ def test_oci_index_flag(farmed: Farm, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     index = _raw(f"{farmed.name}:9.8.0")
-    assert index["mediaType"] == registry.OCI_INDEX
+    assert index["mediaType"] == oci.OCI_INDEX
     assert index["manifests"] == _expected_entries(farmed, ARCH_ORDER)
     head = farmed.client.head_manifest(farmed.repo, "9.8.0")
-    assert head is not None and head.media_type == registry.OCI_INDEX
+    assert head is not None and head.media_type == oci.OCI_INDEX
 
 
 def test_held_tag_keeps_its_previous_list(farmed: Farm, tmp_path: Path) -> None:

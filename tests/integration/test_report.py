@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import cli, proc, registry, report, reportfmt
+from orchestrator import cli, oci, proc, registry, report, reportfmt
 
 RUN_ID = uuid.uuid4().hex[:10]
 FOREIGN_DATE = "Tue, 18 Sep 2018 20:20:50 GMT"
@@ -179,26 +179,26 @@ def _push_fake_windows(client: registry.Client, repo: str, foreign_url: str) -> 
     foreign_digest = "sha256:" + hashlib.sha256(f"fake-foreign-{RUN_ID}".encode()).hexdigest()
     manifest = {
         "schemaVersion": 2,
-        "mediaType": registry.MANIFEST_V2,
+        "mediaType": oci.MANIFEST_V2,
         "config": {
-            "mediaType": registry.CONFIG,
+            "mediaType": oci.CONFIG,
             "size": len(config_bytes),
             "digest": config_digest,
         },
         "layers": [
             {
-                "mediaType": registry.FOREIGN_LAYER,
+                "mediaType": oci.FOREIGN_LAYER,
                 "size": 4069985900,
                 "digest": foreign_digest,
                 "urls": [f"{foreign_url}/{foreign_digest}"],
             },
-            {"mediaType": registry.LAYER, "size": len(layer), "digest": layer_digest},
+            {"mediaType": oci.LAYER, "size": len(layer), "digest": layer_digest},
         ],
     }
     body = json.dumps(manifest, indent=3).encode()
-    digest = client.put_manifest(repo, "fake-windows", body, registry.MANIFEST_V2)
+    digest = client.put_manifest(repo, "fake-windows", body, oci.MANIFEST_V2)
     return {
-        "mediaType": registry.MANIFEST_V2,
+        "mediaType": oci.MANIFEST_V2,
         "size": len(body),
         "digest": digest,
         "platform": {"architecture": "amd64", "os": "windows", "os.version": "10.0.17763.615"},
@@ -214,12 +214,12 @@ def test_mixed_linux_and_fake_windows_list(
     body = json.dumps(
         {
             "schemaVersion": 2,
-            "mediaType": registry.MANIFEST_LIST,
+            "mediaType": oci.MANIFEST_LIST,
             "manifests": [*linux_entries, windows],
         },
         indent=3,
     ).encode()
-    digest = client.put_manifest(ref.repository, "mixed", body, registry.MANIFEST_LIST)
+    digest = client.put_manifest(ref.repository, "mixed", body, oci.MANIFEST_LIST)
     assert digest == "sha256:" + hashlib.sha256(body).hexdigest()
 
     mixed = f"{ref.name}:mixed"
@@ -237,7 +237,7 @@ def test_mixed_linux_and_fake_windows_list(
     assert "\nRUN Write-Host ('fake {0}' -f $env:X)\n" in win
     assert (
         f"\t\tLast Modified: {FOREIGN_DATE}  \n\t\tSize: 4.1 GB (4069985900 bytes)  \n"
-        f"\t\tMIME: {registry.FOREIGN_LAYER}\n"
+        f"\t\tMIME: {oci.FOREIGN_LAYER}\n"
     ) in win
     assert win.count("Last Modified") == 1  # the registry-held layer has none
     data = json.loads((tmp_path / ref.repository / "mixed.json").read_text(encoding="utf-8"))

@@ -10,18 +10,17 @@ import pytest
 
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.manifest import (
-    MANIFEST_LIST,
-    OCI_INDEX,
     Decision,
     Entry,
     TagOutcome,
     check_results,
     decide,
-    digest_of,
     failed,
-    manifest_list,
     summary_lines,
 )
+from orchestrator.oci import MANIFEST_LIST, OCI_INDEX
+from orchestrator.oci import digest as digest_of
+from orchestrator.oci import list_bytes as manifest_list
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import ARCHES, Platform
 from orchestrator.results import JobResult, JobStatus

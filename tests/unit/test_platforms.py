@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from orchestrator.platforms import ARCHES, Platform, from_oci, get_arch
+from orchestrator.platforms import (
+    ARCHES,
+    Platform,
+    builder_can_build,
+    from_oci,
+    get_arch,
+    matches,
+    parse,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +64,60 @@ def test_bare_linux_arm_is_ambiguous() -> None:
 def test_only_x86_arches_run_natively() -> None:
     native = {a.name for a in ARCHES.values() if not a.emulated_on_x86_64}
     assert native == {"amd64", "i386", "windows-amd64"}
+
+
+# One rule for "is this manifest entry / image config of that platform". Before it, four
+# functions answered differently; each case below is one where at least two of them disagreed,
+# pinned to containerd's normalisation (arm64 = arm64/v8, arm = arm/v7, amd64/v1 = amd64).
+ARM64 = Platform("linux", "arm64", "v8")
+ARM7 = Platform("linux", "arm", "v7")
+ARM5 = Platform("linux", "arm", "v5")
+AMD64 = Platform("linux", "amd64")
+WIN = Platform("windows", "amd64", os_version="10.0.17763")
+
+
+@pytest.mark.parametrize(
+    ("have", "want", "expected"),
+    [
+        ({"os": "linux", "architecture": "arm64"}, ARM64, True),
+        ({"os": "linux", "architecture": "arm64", "variant": "v8"}, ARM64, True),
+        ({"os": "linux", "architecture": "arm", "variant": "v6"}, ARM7, False),
+        # an arm entry without a variant is arm/v7 (was: any arm variant for the publisher)
+        ({"os": "linux", "architecture": "arm"}, ARM7, True),
+        ({"os": "linux", "architecture": "arm"}, ARM5, False),
+        # amd64/v1 is plain amd64; a v2/v3 image is not (was: any variant for the publisher)
+        ({"os": "linux", "architecture": "amd64", "variant": "v1"}, AMD64, True),
+        ({"os": "linux", "architecture": "amd64", "variant": "v3"}, AMD64, False),
+        ({"os": "linux", "architecture": "amd64"}, Platform("linux", "386"), False),
+        ({"os": "windows", "architecture": "amd64"}, AMD64, False),
+        # Windows: the same build matches whatever the patch level (was: exact string only)
+        ({"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.615"}, WIN, True),
+        ({"os": "windows", "architecture": "amd64", "os.version": "10.0.14393.3085"}, WIN, False),
+        ({"os": "windows", "architecture": "amd64"}, WIN, True),
+        (Platform("windows", "amd64", os_version="10.0.17763.1"), WIN, True),
+    ],
+)
+def test_one_matching_rule(have: Any, want: Platform, expected: bool) -> None:
+    assert matches(have, want) is expected
+
+
+@pytest.mark.parametrize(
+    ("listed", "want", "expected"),
+    [
+        (("linux/arm64",), ARM64, True),
+        (("linux/arm/v7", "linux/arm/v6"), ARM5, True),  # qemu-arm runs v5 code
+        (("linux/arm/v6",), ARM7, False),  # an older arm cannot run newer code
+        (("linux/amd64", "linux/386"), Platform("linux", "386"), True),
+        (("linux/amd64",), Platform("linux", "riscv64"), False),
+        (("not a platform", "linux/amd64/v2/x"), AMD64, False),
+    ],
+)
+def test_what_a_builder_can_build(listed: tuple[str, ...], want: Platform, expected: bool) -> None:
+    assert builder_can_build(listed, want) is expected
+
+
+def test_parse_platform() -> None:
+    assert parse("linux/arm/v7") == ARM7
+    assert parse("linux/amd64") == AMD64
+    with pytest.raises(ValueError, match="not a platform"):
+        parse("linux")

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import structlog
 
-from orchestrator import registry, retrying
+from orchestrator import oci, registry, retrying
 from orchestrator.errors import ConfigError, RegistryError
 
 
@@ -282,12 +282,12 @@ def _client(fake: FakeRegistry, **kw: Any) -> registry.Client:
 def test_manifest_roundtrip_keeps_bytes_digest_and_type(fake: FakeRegistry) -> None:
     client = _client(fake)
     body = b'{"schemaVersion": 2,\n "mediaType": "%s", "manifests": []}' % (
-        registry.MANIFEST_LIST.encode()
+        oci.MANIFEST_LIST.encode()
     )
-    digest = client.put_manifest("r", "t", body, registry.MANIFEST_LIST)
-    assert digest == registry.sha256(body)
+    digest = client.put_manifest("r", "t", body, oci.MANIFEST_LIST)
+    assert digest == oci.digest(body)
     got = client.get_manifest("r", "t")
-    assert got == registry.Manifest(body, digest, registry.MANIFEST_LIST)
+    assert got == registry.Manifest(body, digest, oci.MANIFEST_LIST)
     assert got.is_list
     head = client.head_manifest("r", "t")
     assert head is not None and head.digest == digest
@@ -334,7 +334,7 @@ def test_bearer_token_flow_with_basic_credentials(fake: FakeRegistry) -> None:
     fake.auth = "bearer"
     client = _client(fake, credentials=registry.Credentials("ann", "pw"))
     digest = client.upload_blob("r", b"cfg")
-    client.put_manifest("r", "t", b"{}", registry.MANIFEST_V2)
+    client.put_manifest("r", "t", b"{}", oci.MANIFEST_V2)
     assert client.get_manifest("r", "t").content == b"{}"
     assert fake.blobs[digest] == b"cfg"
     assert fake.tokens_issued  # the token service was asked
@@ -353,9 +353,9 @@ def test_bearer_without_credentials_fails_clearly(fake: FakeRegistry) -> None:
 
 def test_basic_auth(fake: FakeRegistry) -> None:
     fake.auth = "basic"
-    fake.manifests[("r", "t")] = (b"{}", registry.MANIFEST_V2)
+    fake.manifests[("r", "t")] = (b"{}", oci.MANIFEST_V2)
     client = _client(fake, credentials=registry.Credentials("ann", "pw"))
-    assert client.get_manifest("r", "t").media_type == registry.MANIFEST_V2
+    assert client.get_manifest("r", "t").media_type == oci.MANIFEST_V2
     with pytest.raises(RegistryError):
         _client(fake, credentials=registry.Credentials("ann", "wrong")).get_manifest("r", "t")
 
@@ -364,7 +364,7 @@ def test_credentials_come_from_the_docker_config(
     fake: FakeRegistry, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake.auth = "basic"
-    fake.manifests[("r", "t")] = (b"{}", registry.MANIFEST_V2)
+    fake.manifests[("r", "t")] = (b"{}", oci.MANIFEST_V2)
     (tmp_path / "config.json").write_text(
         json.dumps({"auths": {fake.host: {"auth": _b64("ann:pw")}}})
     )
@@ -374,14 +374,14 @@ def test_credentials_come_from_the_docker_config(
 
 
 def test_503_is_retried_then_succeeds(fake: FakeRegistry) -> None:
-    fake.manifests[("r", "t")] = (b"{}", registry.MANIFEST_V2)
+    fake.manifests[("r", "t")] = (b"{}", oci.MANIFEST_V2)
     fake.fail_next["/v2/r/manifests"] = 2
     assert _client(fake).get_manifest("r", "t").content == b"{}"
     assert fake.log.count("GET /v2/r/manifests/t") == 3
 
 
 def test_503_gives_up_after_the_bounded_attempts(fake: FakeRegistry) -> None:
-    fake.manifests[("r", "t")] = (b"{}", registry.MANIFEST_V2)
+    fake.manifests[("r", "t")] = (b"{}", oci.MANIFEST_V2)
     fake.fail_next["/v2/r/manifests"] = 99
     policy = retrying.Policy(attempts=3, initial=0, maximum=0, jitter=0)
     with pytest.raises(RegistryError) as info:

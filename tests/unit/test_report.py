@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import structlog
 
-from orchestrator import cli, registry, report, reportfmt, retrying
+from orchestrator import cli, oci, registry, report, reportfmt, retrying
 from orchestrator.errors import ConfigError
 from tests.unit.test_registry import FakeRegistry, fake  # noqa: F401 - the fixture
 
-LAYER = registry.LAYER
+LAYER = oci.LAYER
 
 
 def _push_image(
@@ -43,17 +43,17 @@ def _push_image(
     ]
     manifest = {
         "schemaVersion": 2,
-        "mediaType": registry.MANIFEST_V2,
+        "mediaType": oci.MANIFEST_V2,
         "config": {
-            "mediaType": registry.CONFIG,
+            "mediaType": oci.CONFIG,
             "size": len(config_bytes),
             "digest": config_digest,
         },
         "layers": (extra_layers or []) + descriptors,
     }
     body = json.dumps(manifest).encode()
-    digest = client.put_manifest(repo, registry.sha256(body), body, registry.MANIFEST_V2)
-    return digest, {"mediaType": registry.MANIFEST_V2, "size": len(body), "digest": digest}
+    digest = client.put_manifest(repo, oci.digest(body), body, oci.MANIFEST_V2)
+    return digest, {"mediaType": oci.MANIFEST_V2, "size": len(body), "digest": digest}
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +82,7 @@ def _mixed_list(fake: FakeRegistry, client: registry.Client, repo: str = "py") -
         layers=[b"w" * 234],
         extra_layers=[
             {
-                "mediaType": registry.FOREIGN_LAYER,
+                "mediaType": oci.FOREIGN_LAYER,
                 "size": 4069985900,
                 "digest": "sha256:" + "f" * 64,
                 "urls": [f"http://{fake.host}/cdn/sha256:" + "f" * 64],
@@ -96,9 +96,9 @@ def _mixed_list(fake: FakeRegistry, client: registry.Client, repo: str = "py") -
     linux["platform"] = {"os": "linux", "architecture": "amd64"}
     win["platform"] = {"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.615"}
     body = json.dumps(
-        {"schemaVersion": 2, "mediaType": registry.MANIFEST_LIST, "manifests": [linux, win]}
+        {"schemaVersion": 2, "mediaType": oci.MANIFEST_LIST, "manifests": [linux, win]}
     ).encode()
-    return client.put_manifest(repo, "3.8-rc", body, registry.MANIFEST_LIST)
+    return client.put_manifest(repo, "3.8-rc", body, oci.MANIFEST_LIST)
 
 
 def test_collect_a_mixed_list(fake: FakeRegistry, client: registry.Client) -> None:  # noqa: F811
@@ -113,7 +113,7 @@ def test_collect_a_mixed_list(fake: FakeRegistry, client: registry.Client) -> No
     ]
     linux, win = rep.images
     assert linux.layers[0].last_modified is None
-    assert win.layers[0].media_type == registry.FOREIGN_LAYER
+    assert win.layers[0].media_type == oci.FOREIGN_LAYER
     assert win.layers[0].last_modified == "Tue, 09 Jul 2019 21:38:07 GMT"  # from the URL's HEAD
     assert win.total_size == 4069985900 + 234
     text = reportfmt.render(rep)
@@ -129,7 +129,7 @@ def test_collect_single_manifest_and_missing_tag(
 ) -> None:
     digest, _ = _push_image(fake, client, "one", os_="linux", arch="386", layers=[b"z"])
     body = fake.manifests[("one", digest)][0]
-    client.put_manifest("one", "1", body, registry.MANIFEST_V2)
+    client.put_manifest("one", "1", body, oci.MANIFEST_V2)
     rep = report.collect(registry.parse_reference(f"{fake.host}/one:1"), client)
     assert not rep.is_list and rep.images[0].digest is None
     assert "-\tPlatforms:\n\t-\tlinux; 386\n\n### " in reportfmt.render(rep, "2019")
@@ -163,8 +163,8 @@ def test_json_write_and_diff(
     _, arm = _push_image(fake, client, "py", os_="linux", arch="arm64", layers=[b"c"])
     linux["platform"] = {"os": "linux", "architecture": "amd64"}
     arm["platform"] = {"os": "linux", "architecture": "arm64", "variant": "v8"}
-    body = json.dumps({"mediaType": registry.MANIFEST_LIST, "manifests": [linux, arm]}).encode()
-    client.put_manifest("py", "3.8-rc", body, registry.MANIFEST_LIST)
+    body = json.dumps({"mediaType": oci.MANIFEST_LIST, "manifests": [linux, arm]}).encode()
+    client.put_manifest("py", "3.8-rc", body, oci.MANIFEST_LIST)
     _, js2 = report.write(report.collect(ref, client), ref, tmp_path / "new")
     text = report.diff(old, report.load_json(js2))
     assert "+ linux; arm64 variant v8: added (1.0 B)" in text

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator import oci
 from orchestrator import reportfmt as rf
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data" / "seed-facts"
@@ -304,7 +305,7 @@ def test_single_manifest_has_no_list_mime_and_no_console_block() -> None:
         ref="x:1",
         name="x",
         digest="sha256:" + "d" * 64,
-        media_type=rf.MANIFEST_V2,
+        media_type=oci.MANIFEST_V2,
         is_list=False,
         images=(image,),
     )
@@ -386,10 +387,12 @@ def test_documents_to_facts_falls_back_to_head_values() -> None:
         config={"config": {"Shell": ["cmd", "/S", "/C"]}, "history": [{"created_by": "x"}]},
         last_modified={"sha256:l": "Tue, 18 Sep 2018 20:20:50 GMT"},
         head_sizes={"sha256:l": 7},
-        head_types={"sha256:l": rf.FOREIGN_LAYER},
+        head_types={"sha256:l": oci.FOREIGN_LAYER},
     )
     assert image.layers == (
-        rf.Layer("sha256:l", 7, rf.FOREIGN_LAYER, "Tue, 18 Sep 2018 20:20:50 GMT", ("http://x/l",)),
+        rf.Layer(
+            "sha256:l", 7, oci.FOREIGN_LAYER, "Tue, 18 Sep 2018 20:20:50 GMT", ("http://x/l",)
+        ),
     )
     assert image.shell == ("cmd", "/S", "/C")
     assert image.history == (rf.HistoryEntry(None, "x"),)
