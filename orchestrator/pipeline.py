@@ -226,7 +226,7 @@ def resolve_routes(
     problems: list[str] = []
     for job in plan.jobs:
         name = overrides.get(job.arch, job.builder)
-        if job.platform.os == "windows" and not name:
+        if job.is_windows and not name:
             skipped[job.id] = NO_WINDOWS_BUILDER
             continue
         try:
@@ -984,7 +984,7 @@ def run(options: Options, deps: Deps | None = None) -> Outcome:
     if options.results:
         resultsmod.write_results(options.results, plan.version, results)
     notes: list[str] = []
-    if any(j.platform.os == "windows" for j in plan.jobs):
+    if any(j.is_windows for j in plan.jobs):
         notes.append("Windows images are not smoke-tested here (no Windows engine).")
     if interrupted:
         notes.append("Interrupted: no tag was published; run the same command to continue.")

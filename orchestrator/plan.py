@@ -47,6 +47,10 @@ class Job:
         return self.tags + self.shared_tags
 
     @property
+    def is_windows(self) -> bool:
+        return self.platform.is_windows
+
+    @property
     def emulated(self) -> bool:
         """Needs qemu user emulation on an x86-64 build machine."""
         return ARCHES[self.arch].emulated_on_x86_64

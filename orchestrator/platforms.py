@@ -30,6 +30,10 @@ class Platform:
             parts.append(self.variant)
         return "/".join(parts)
 
+    @property
+    def is_windows(self) -> bool:
+        return self.os == "windows"
+
     def with_os_version(self, os_version: str | None) -> Platform:
         return replace(self, os_version=os_version)
 
@@ -62,7 +66,7 @@ class Arch:
 
     @property
     def is_windows(self) -> bool:
-        return self.platform.os == "windows"
+        return self.platform.is_windows
 
 
 ARCHES: dict[str, Arch] = {

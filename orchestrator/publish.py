@@ -186,7 +186,7 @@ def _check_platform(want: Platform, config: dict[str, Any]) -> Platform:
     if not platforms.matches(config, want.with_os_version(None)):
         variant = config.get("variant") or "none"
         raise _Bad(f"image variant is {variant} according to its config, not {want.variant}")
-    if want.os != "windows":
+    if not want.is_windows:
         return want.with_os_version(None)
     os_version = config.get("os.version")
     if not isinstance(os_version, str) or not os_version:

@@ -51,7 +51,7 @@ def modules_for(family: str) -> tuple[str, ...]:
 
 def testable(platform: Platform) -> bool:
     """Linux images are smoke-tested here (natively or under qemu); Windows images are not."""
-    return platform.os == "linux"
+    return not platform.is_windows
 
 
 @dataclass(frozen=True)
