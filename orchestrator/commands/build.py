@@ -25,9 +25,9 @@ import structlog
 
 from orchestrator import pipeline
 from orchestrator.buildx import parse_builder_overrides
-from orchestrator.cli import find_root
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.platforms import ARCHES
+from orchestrator.workspace import find_root
 
 log = structlog.get_logger(__name__)
 
@@ -105,7 +105,7 @@ def add_parser(sub: Any) -> None:
         help="where Docker Hub parent images are looked up (the engine's registry mirror; "
         "default: %(default)s, 'none' for Docker Hub itself)",
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=handle)
 
 
 def farm_download_base(farm_dir: Path | None = None) -> str | None:
@@ -172,7 +172,7 @@ def _interrupt() -> None:
     raise KeyboardInterrupt
 
 
-def run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     options = options_from(args)
     log.info(
         "build.start",

@@ -18,9 +18,9 @@ from typing import Any
 from orchestrator import manifest, publish
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
-from orchestrator.cli import find_root
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.results import JobResult, read_results
+from orchestrator.workspace import find_root
 
 
 def add_parser(sub: Any) -> None:
@@ -66,7 +66,7 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="push OCI image indexes, not Docker manifest lists",
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=handle)
 
 
 def target_repository(results: list[JobResult], registry_host: str | None, name: str | None) -> str:
@@ -93,7 +93,7 @@ def target_repository(results: list[JobResult], registry_host: str | None, name:
     return f"{host}/{repo}" if host else repo
 
 
-def run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     m = matrixmod.load(root / "matrix.yml")
     plan = planmod.expand(m, args.version, variants=args.variant)

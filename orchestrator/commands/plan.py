@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
-from orchestrator.cli import find_root
+from orchestrator.workspace import find_root
 
 
 def add_parser(sub: Any) -> None:
@@ -28,7 +28,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--arch", action="append", default=[], help="only this architecture")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
     p.add_argument("--format", choices=("table", "json", "github"), default="table")
-    p.set_defaults(func=run)
+    p.set_defaults(func=handle)
 
 
 def job_json(job: planmod.Job) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def plan_table(plan: planmod.Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     m = matrixmod.load(root / "matrix.yml")
     plan = planmod.expand(m, args.version, arches=args.arch, variants=args.variant)

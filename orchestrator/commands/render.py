@@ -18,9 +18,9 @@ import structlog
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import render as rendermod
-from orchestrator.cli import find_root
 from orchestrator.errors import CheckFailed, UsageError
 from orchestrator.platforms import ARCHES, suggest
+from orchestrator.workspace import find_root
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +37,7 @@ def add_parser(sub: Any) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print, write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 if dockerfiles/ differs")
-    p.set_defaults(func=run)
+    p.set_defaults(func=handle)
 
 
 def select_jobs(
@@ -74,7 +74,7 @@ def select_jobs(
     return jobs
 
 
-def run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     root: Path = find_root(args.root)
     m = matrixmod.load(root / "matrix.yml")
     versions = tuple(m.line_for(v).version for v in args.versions)

@@ -45,10 +45,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--diff", nargs=2, type=Path, metavar=("OLD", "NEW"), help="compare two JSON reports"
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=handle)
 
 
-def run(args: argparse.Namespace) -> int:
+def handle(args: argparse.Namespace) -> int:
     if args.diff:
         if args.refs:
             raise UsageError("report: --diff takes two JSON files and no REF")

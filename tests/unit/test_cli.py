@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.cli import find_root, main
+from orchestrator.cli import main
 from orchestrator.errors import ConfigError
+from orchestrator.workspace import find_root
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
