@@ -13,7 +13,7 @@ import structlog
 
 from orchestrator import cli, oci, registry, report, reportfmt, retrying
 from orchestrator.errors import ConfigError
-from tests.unit.test_registry import FakeRegistry, fake  # noqa: F401 - the fixture
+from tests.unit.registry_fake import FakeRegistry, fake  # noqa: F401 - the fixture
 
 LAYER = oci.LAYER
 

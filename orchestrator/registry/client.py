@@ -1,15 +1,15 @@
-"""The registry edge: the Docker Registry HTTP API v2 / OCI distribution API, over HTTP.
+"""The HTTP client of the Docker Registry HTTP API v2 / OCI distribution API.
 
 What it does: GET/HEAD/PUT manifests (manifest lists, OCI indexes, image manifests) keeping
 the exact bytes and the ``Docker-Content-Digest``; GET/HEAD blobs (``Last-Modified``, redirects
 followed, at most 10); HEAD of a foreign layer's URL; monolithic blob upload (POST + PUT).
 Authentication is the registry's own challenge: Bearer tokens (``WWW-Authenticate: Bearer
-realm=…,service=…,scope=…``) or Basic, with credentials from the usual docker config
-(``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``: ``auths`` base64 ``auth``, and
-``credsStore`` / ``credHelpers`` through ``docker-credential-<name> get``). Plain HTTP is used for
-loopback registries (``localhost:5000``), HTTPS with the system or a given CA file otherwise.
-Every request runs under the one retry policy (``orchestrator.retrying``); the client is safe to
-share between threads (one ``requests.Session`` per thread).
+realm=…,service=…,scope=…``) or Basic, with the host's credentials from the docker config
+(``orchestrator.registry.credentials``). Plain HTTP is used for loopback registries
+(``localhost:5000``), HTTPS with the system or a given CA file otherwise. Every request runs
+under the one retry policy (``orchestrator.retrying``); an HTTP failure is a ``RegistryError``
+carrying the status and ``Retry-After``. The client is safe to share between threads (one
+``requests.Session`` per thread).
 
 Why raw HTTP (``requests``) and not a registry client library: ``oras`` (PyPI, the maintained
 OCI client for Python) was evaluated. Its ``get_manifest`` returns parsed JSON only, so the
@@ -28,193 +28,23 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import requests
 import structlog
 
-from orchestrator import oci, proc, retrying
-from orchestrator.errors import CommandFailed, ConfigError, RegistryError
+from orchestrator import oci, retrying
+from orchestrator.errors import RegistryError
+from orchestrator.registry.credentials import Credentials, credentials_for
+from orchestrator.registry.reference import Reference, is_loopback
 
 log = structlog.get_logger(__name__)
 
-T = TypeVar("T")
-
-DOCKER_HUB = "docker.io"
-DOCKER_HUB_API = "registry-1.docker.io"
-DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 MAX_REDIRECTS = 10
 
-_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$")
-_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
-
-
-# --------------------------------------------------------------------------- references
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A parsed image reference.
-
-    ``registry`` is the host to talk to (``registry-1.docker.io`` for Docker Hub), ``repository``
-    the API path (``library/python``), ``name`` what ``docker pull`` lines show (``python``,
-    ``localhost:5000/python``), ``text`` the reference exactly as requested.
-    """
-
-    registry: str
-    repository: str
-    name: str
-    tag: str | None
-    digest: str | None
-    text: str
-
-    @property
-    def reference(self) -> str:
-        """What goes after ``/manifests/``: the digest if given, else the tag."""
-        return self.digest or self.tag or "latest"
-
-
-def parse_reference(text: str, registry: str | None = None) -> Reference:
-    """Normalise ``python:3.8-rc`` (Docker Hub ``library/python``), ``localhost:5000/x:tag`` …
-
-    ``registry`` (``--registry HOST``) overrides the host: the repository path is then the one
-    Docker Hub would use (``library/`` for official names), as a registry mirror holds it.
-    """
-    rest, _, digest = text.partition("@")
-    if digest and not _DIGEST.match(digest):
-        raise ConfigError(f"{text}: not a valid digest {digest!r}")
-    tag: str | None = None
-    last_slash = rest.rfind("/")
-    colon = rest.rfind(":")
-    if colon > last_slash:
-        rest, tag = rest[:colon], rest[colon + 1 :]
-        if not _TAG.match(tag):
-            raise ConfigError(f"{text}: not a valid tag {tag!r}")
-    if not digest and tag is None:
-        tag = "latest"
-    parts = rest.split("/")
-    first = parts[0]
-    explicit = len(parts) > 1 and ("." in first or ":" in first or first == "localhost")
-    host = first if explicit else DOCKER_HUB
-    path = parts[1:] if explicit else parts
-    if not path or not all(_COMPONENT.match(p) for p in path):
-        raise ConfigError(f"{text}: not a valid repository name {'/'.join(path)!r}")
-    hub_like = host in (DOCKER_HUB, "index.docker.io", DOCKER_HUB_API)
-    if hub_like and len(path) == 1:
-        path = ["library", *path]
-    repository = "/".join(path)
-    # What `docker pull NAME@digest` lines show: no library/, no docker.io/.
-    if hub_like:
-        name = "/".join(path[1:] if path[0] == "library" else path)
-    else:
-        name = f"{host}/{repository}"
-    if registry:
-        host = registry
-    elif hub_like:
-        host = DOCKER_HUB_API
-    return Reference(
-        registry=host, repository=repository, name=name, tag=tag, digest=digest or None, text=text
-    )
-
-
-def is_loopback(host: str) -> bool:
-    return bool(_LOOPBACK.match(host))
-
-
-# --------------------------------------------------------------------------- credentials
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    secret: str
-
-    def __repr__(self) -> str:  # never print a secret
-        return f"Credentials(username={self.username!r}, secret=***)"
-
-
-def docker_config_path(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("DOCKER_CONFIG")
-    return Path(base) / "config.json" if base else Path.home() / ".docker" / "config.json"
-
-
-def _auth_keys(host: str) -> tuple[str, ...]:
-    if host in (DOCKER_HUB, DOCKER_HUB_API, "index.docker.io"):
-        return (DOCKER_HUB_AUTH_KEY, "index.docker.io", DOCKER_HUB, DOCKER_HUB_API)
-    return (host, f"https://{host}", f"http://{host}", f"https://{host}/v1/", f"https://{host}/v2/")
-
-
-def credentials_for(
-    host: str,
-    config: Mapping[str, Any] | None = None,
-    *,
-    helper: Callable[[str, str], Credentials | None] | None = None,
-) -> Credentials | None:
-    """Credentials for ``host`` from a docker config (default: read ``docker_config_path()``).
-
-    ``credHelpers[host]`` wins over ``credsStore``, which wins over ``auths``, as in the docker
-    CLI. ``helper(name, server)`` runs ``docker-credential-<name> get`` (injected by tests).
-    """
-    if config is None:
-        path = docker_config_path()
-        try:
-            config = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path}: unreadable docker config: {exc}") from exc
-    assert config is not None
-    run_helper = helper or _run_credential_helper
-    keys = _auth_keys(host)
-    helpers = config.get("credHelpers") or {}
-    for key in keys:
-        if key in helpers:
-            return run_helper(str(helpers[key]), key)
-    auths = config.get("auths") or {}
-    if config.get("credsStore"):
-        for key in keys:
-            if key in auths or not auths:
-                found = run_helper(str(config["credsStore"]), key)
-                if found:
-                    return found
-    return _from_auths(auths, keys)
-
-
-def _from_auths(auths: Mapping[str, Any], keys: tuple[str, ...]) -> Credentials | None:
-    for key in keys:
-        entry = auths.get(key)
-        if not isinstance(entry, dict):
-            continue
-        if entry.get("auth"):
-            problem = f"docker config: auths.{key}.auth: not base64 user:pass"
-            try:
-                decoded = base64.b64decode(entry["auth"], validate=True).decode()
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ConfigError(problem) from exc
-            user, _, secret = decoded.partition(":")
-            if not user:
-                raise ConfigError(problem)
-            return Credentials(user, secret)
-        if entry.get("username"):
-            return Credentials(str(entry["username"]), str(entry.get("password", "")))
-    return None
-
-
-def _run_credential_helper(name: str, server: str) -> Credentials | None:
-    try:
-        done = proc.run([f"docker-credential-{name}", "get"], input=server, timeout=30)
-    except CommandFailed as exc:
-        if "credentials not found" in exc.output.lower():
-            return None
-        raise
-    data = json.loads(done.stdout)
-    return Credentials(str(data.get("Username", "")), str(data.get("Secret", "")))
+_CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
 
 # --------------------------------------------------------------------------- results
@@ -250,9 +80,6 @@ class Head:
 
 
 # --------------------------------------------------------------------------- the client
-
-
-_CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
 
 class Client:
@@ -500,6 +327,19 @@ class Client:
         return digest
 
 
+def client_for(
+    reference: Reference,
+    *,
+    ca_file: str | os.PathLike[str] | None = None,
+    policy: retrying.Policy = retrying.DEFAULT,
+) -> Client:
+    """A client for the host of ``reference`` (credentials from the docker config)."""
+    return Client(reference.registry, ca_file=ca_file, policy=policy)
+
+
+# --------------------------------------------------------------------------- responses
+
+
 def _media_type(response: requests.Response, content: bytes) -> str:
     header = (response.headers.get("Content-Type") or "").split(";")[0].strip()
     try:
@@ -534,12 +374,3 @@ def _error(response: requests.Response, what: str) -> RegistryError:
         status=response.status_code,
         retry_after=retrying.parse_retry_after(response.headers.get("Retry-After")),
     )
-
-
-def client_for(
-    reference: Reference,
-    *,
-    ca_file: str | os.PathLike[str] | None = None,
-    policy: retrying.Policy = retrying.DEFAULT,
-) -> Client:
-    return Client(reference.registry, ca_file=ca_file, policy=policy)

@@ -1,0 +1,49 @@
+"""The registry edge: image references, docker-config credentials and the distribution API.
+
+One concern per module, each usable on its own:
+
+- ``reference``: image references parsed and normalised (Docker Hub names, tags, digests,
+  loopback hosts). Pure, no I/O.
+- ``credentials``: a host's credentials from the docker config (``auths``, ``credsStore``,
+  ``credHelpers``).
+- ``client``: the HTTP client of the Docker Registry HTTP API v2 / OCI distribution API
+  (``Client``, its ``Manifest`` and ``Head`` results), with token auth and the retry policy.
+
+The rest of orchestrate uses the names below through the package: ``from orchestrator import
+registry`` then ``registry.parse_reference(…)``, ``registry.Client(host)``. Media types and
+content digests are ``orchestrator.oci``'s.
+"""
+
+from __future__ import annotations
+
+from orchestrator.registry.client import MAX_REDIRECTS, Client, Head, Manifest, client_for
+from orchestrator.registry.credentials import (
+    DOCKER_HUB_AUTH_KEY,
+    Credentials,
+    credentials_for,
+    docker_config_path,
+)
+from orchestrator.registry.reference import (
+    DOCKER_HUB,
+    DOCKER_HUB_API,
+    Reference,
+    is_loopback,
+    parse_reference,
+)
+
+__all__ = [
+    "DOCKER_HUB",
+    "DOCKER_HUB_API",
+    "DOCKER_HUB_AUTH_KEY",
+    "MAX_REDIRECTS",
+    "Client",
+    "Credentials",
+    "Head",
+    "Manifest",
+    "Reference",
+    "client_for",
+    "credentials_for",
+    "docker_config_path",
+    "is_loopback",
+    "parse_reference",
+]

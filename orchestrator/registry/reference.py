@@ -1,0 +1,97 @@
+"""Image references: ``python:3.8-rc``, ``localhost:5000/x:tag``, ``name@sha256:…``, parsed.
+
+A reference names the host to talk to, the repository path of the distribution API and a tag
+or digest. Docker Hub's short names are expanded as ``docker pull`` does (``python`` is
+``library/python`` on ``registry-1.docker.io``). Pure: no I/O, nothing but text in and out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from orchestrator.errors import ConfigError
+
+DOCKER_HUB = "docker.io"
+DOCKER_HUB_API = "registry-1.docker.io"
+DOCKER_HUB_INDEX = "index.docker.io"
+# Every host name that means Docker Hub, in a reference or a docker config.
+DOCKER_HUB_HOSTS = (DOCKER_HUB, DOCKER_HUB_INDEX, DOCKER_HUB_API)
+
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A parsed image reference.
+
+    ``registry`` is the host to talk to (``registry-1.docker.io`` for Docker Hub), ``repository``
+    the API path (``library/python``), ``name`` what ``docker pull`` lines show (``python``,
+    ``localhost:5000/python``), ``text`` the reference exactly as requested.
+    """
+
+    registry: str
+    repository: str
+    name: str
+    tag: str | None
+    digest: str | None
+    text: str
+
+    @property
+    def reference(self) -> str:
+        """What goes after ``/manifests/``: the digest if given, else the tag."""
+        return self.digest or self.tag or "latest"
+
+
+def parse_reference(text: str, registry: str | None = None) -> Reference:
+    """Normalise ``python:3.8-rc`` (Docker Hub ``library/python``), ``localhost:5000/x:tag`` …
+
+    ``registry`` (``--registry HOST``) overrides the host: the repository path is then the one
+    Docker Hub would use (``library/`` for official names), as a registry mirror holds it.
+    """
+    rest, _, digest = text.partition("@")
+    if digest and not _DIGEST.match(digest):
+        raise ConfigError(f"{text}: not a valid digest {digest!r}")
+    tag: str | None = None
+    last_slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > last_slash:
+        rest, tag = rest[:colon], rest[colon + 1 :]
+        if not _TAG.match(tag):
+            raise ConfigError(f"{text}: not a valid tag {tag!r}")
+    if not digest and tag is None:
+        tag = "latest"
+    parts = rest.split("/")
+    first = parts[0]
+    explicit = len(parts) > 1 and ("." in first or ":" in first or first == "localhost")
+    host = first if explicit else DOCKER_HUB
+    path = parts[1:] if explicit else parts
+    if not path or not all(_COMPONENT.match(p) for p in path):
+        raise ConfigError(f"{text}: not a valid repository name {'/'.join(path)!r}")
+    hub_like = is_docker_hub(host)
+    if hub_like and len(path) == 1:
+        path = ["library", *path]
+    repository = "/".join(path)
+    # What `docker pull NAME@digest` lines show: no library/, no docker.io/.
+    if hub_like:
+        name = "/".join(path[1:] if path[0] == "library" else path)
+    else:
+        name = f"{host}/{repository}"
+    if registry:
+        host = registry
+    elif hub_like:
+        host = DOCKER_HUB_API
+    return Reference(
+        registry=host, repository=repository, name=name, tag=tag, digest=digest or None, text=text
+    )
+
+
+def is_docker_hub(host: str) -> bool:
+    return host in DOCKER_HUB_HOSTS
+
+
+def is_loopback(host: str) -> bool:
+    return bool(_LOOPBACK.match(host))
