@@ -24,7 +24,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from orchestrator import log, registry, report, reportfmt
+from orchestrator import log, registry, report
 
 PLATFORMS: list[dict[str, str]] = [
     {"os": "linux", "architecture": "amd64"},
@@ -122,7 +122,7 @@ def main() -> int:
     for _ in range(args.runs):
         start = time.perf_counter()
         rep = report.collect(ref, registry.Client(ref.registry))
-        reportfmt.render(rep)
+        report.render(rep)
         json.dumps(report.to_json(rep, ref))
         times.append(time.perf_counter() - start)
     layers = sum(len(i.layers) for i in rep.images)

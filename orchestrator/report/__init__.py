@@ -3,7 +3,7 @@
 ``collect`` asks the registry (concurrently, through ``registry.Client`` and so the one retry
 policy) for the tag's manifest list or index, every entry's manifest and config blob, and a HEAD
 of every layer for its ``Last-Modified`` (for a foreign layer, a HEAD of its first URL). The
-facts become ``reportfmt`` dataclasses; ``reportfmt.render`` makes the markdown. A registry that
+facts become ``model`` dataclasses; ``markdown.render`` makes the markdown. A registry that
 sends no ``Last-Modified`` (the local distribution registry does not) gives no
 ``Last Modified:`` line, as the original generator did.
 
@@ -18,16 +18,65 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
 
-from orchestrator import oci, registry, reportfmt
+from orchestrator import oci, registry
 from orchestrator.errors import ConfigError, RegistryError
 from orchestrator.files import write_atomic
-from orchestrator.reportfmt import Image, Report, Style
+from orchestrator.report.markdown import (
+    DEFAULT_STYLE,
+    STYLES,
+    Style,
+    date,
+    history_text,
+    mojo_json,
+    render,
+    size,
+)
+from orchestrator.report.model import (
+    HistoryEntry,
+    Image,
+    JobInfo,
+    Layer,
+    PlatformSpec,
+    Report,
+    config_platform,
+    image_from_documents,
+    platform_string,
+)
+
+__all__ = [
+    "DEFAULT_STYLE",
+    "SCHEMA_VERSION",
+    "STYLES",
+    "WORKERS",
+    "HistoryEntry",
+    "Image",
+    "JobInfo",
+    "Layer",
+    "PlatformSpec",
+    "Report",
+    "Style",
+    "collect",
+    "collect_many",
+    "config_platform",
+    "date",
+    "diff",
+    "history_text",
+    "image_from_documents",
+    "load_json",
+    "mojo_json",
+    "platform_string",
+    "publish_report",
+    "render",
+    "report_paths",
+    "size",
+    "to_json",
+    "write",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -35,15 +84,6 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 WORKERS = 16
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    """What ``build`` knows about the job that published the tag."""
-
-    status: str
-    duration_seconds: float | None = None
-    content_key: str | None = None
 
 
 # --------------------------------------------------------------------------- collecting
@@ -85,7 +125,7 @@ def _collect(
             pool.submit(client.get_manifest, repo, str(e["digest"])) for e in entries
         ]
         manifests = [f.result() for f in manifest_futures]
-        platforms = [reportfmt.PlatformSpec.from_json(e.get("platform")) for e in entries]
+        platforms = [PlatformSpec.from_json(e.get("platform")) for e in entries]
         digests: list[str | None] = [m.digest for m in manifests]
     else:
         manifests = [top]
@@ -121,9 +161,9 @@ def _collect(
         doc = manifest.json()
         future = configs[i]
         config = json.loads(future.result()) if future is not None else {}
-        platform = platforms[i] if top.is_list else reportfmt.config_platform(config)
+        platform = platforms[i] if top.is_list else config_platform(config)
         images.append(
-            reportfmt.image_from_documents(
+            image_from_documents(
                 platform=platform,
                 digest=digests[i],
                 manifest=doc,
@@ -184,7 +224,7 @@ def to_json(report: Report, ref: registry.Reference, job: JobInfo | None = None)
 def _image_json(image: Image) -> dict[str, Any]:
     p = image.platform
     return {
-        "platform": reportfmt.platform_string(p),
+        "platform": platform_string(p),
         "os": p.os,
         "architecture": p.architecture,
         "variant": p.variant,
@@ -230,11 +270,11 @@ def write(
     ref: registry.Reference,
     out_dir: Path,
     *,
-    style: Style = reportfmt.DEFAULT_STYLE,
+    style: Style = DEFAULT_STYLE,
     job: JobInfo | None = None,
 ) -> tuple[Path, Path]:
     md_path, json_path = report_paths(out_dir, ref)
-    write_atomic(md_path, reportfmt.render(report, style))
+    write_atomic(md_path, render(report, style))
     write_atomic(json_path, json.dumps(to_json(report, ref, job), indent=2) + "\n")
     log.info("report.written", ref=ref.text, markdown=str(md_path), json=str(json_path))
     return md_path, json_path
@@ -246,7 +286,7 @@ def publish_report(
     *,
     registry_host: str | None = None,
     job: JobInfo | None = None,
-    style: Style = reportfmt.DEFAULT_STYLE,
+    style: Style = DEFAULT_STYLE,
     client: registry.Client | None = None,
 ) -> tuple[Path, Path]:
     """What ``build`` calls after publishing a tag: collect, then write both files."""
@@ -304,10 +344,10 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     after = {p["platform"]: p for p in new.get("platforms") or []}
     for name in after:
         if name not in before:
-            lines.append(f"+ {name}: added ({reportfmt.size(after[name]['size'])})")
+            lines.append(f"+ {name}: added ({size(after[name]['size'])})")
     for name in before:
         if name not in after:
-            lines.append(f"- {name}: missing (was {reportfmt.size(before[name]['size'])})")
+            lines.append(f"- {name}: missing (was {size(before[name]['size'])})")
     for name, a in after.items():
         b = before.get(name)
         if b is None:
@@ -317,8 +357,7 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
             continue
         change = a["size"] - b["size"]
         lines.append(
-            f"~ {name}: size {reportfmt.size(b['size'])} -> {reportfmt.size(a['size'])} "
-            f"({_signed(change)} bytes)"
+            f"~ {name}: size {size(b['size'])} -> {size(a['size'])} ({_signed(change)} bytes)"
         )
         old_layers = [layer["digest"] for layer in b.get("layers") or []]
         new_layers = [layer["digest"] for layer in a.get("layers") or []]
@@ -326,14 +365,8 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
         lines.append(f"    layers: {kept} kept")
         sizes = {layer["digest"]: layer.get("size") for layer in a.get("layers") or []}
         sizes_old = {layer["digest"]: layer.get("size") for layer in b.get("layers") or []}
+        lines += [f"    + {d} ({size(sizes[d] or 0)})" for d in new_layers if d not in old_layers]
         lines += [
-            f"    + {d} ({reportfmt.size(sizes[d] or 0)})"
-            for d in new_layers
-            if d not in old_layers
-        ]
-        lines += [
-            f"    - {d} ({reportfmt.size(sizes_old[d] or 0)})"
-            for d in old_layers
-            if d not in new_layers
+            f"    - {d} ({size(sizes_old[d] or 0)})" for d in old_layers if d not in new_layers
         ]
     return "\n".join(lines) + "\n"
