@@ -1,4 +1,4 @@
-"""The pure report formatter: the golden seed report, and every edge case of REPORT-FORMAT.md."""
+"""The report markdown: the golden seed report, and every edge case of REPORT-FORMAT.md."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from orchestrator.report.model import (
     Report,
     config_platform,
     image_from_documents,
-    platform_string,
 )
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data" / "seed-facts"
@@ -134,36 +133,6 @@ def test_rolling_century_moves_with_the_current_year() -> None:
     assert date("0071-01-01T00:00:00Z", current_year=2019) == "Fri, 01 Jan 1971 00:00:00 GMT"
     assert date("0071-01-01T00:00:00Z", current_year=2030) == "Thu, 01 Jan 2071 00:00:00 GMT"
     assert date("0085-01-01T00:00:00Z", current_year=2026) == "Tue, 01 Jan 1985 00:00:00 GMT"
-
-
-# --------------------------------------------------------------------------- platform
-
-
-@pytest.mark.parametrize(
-    ("obj", "text"),
-    [
-        ({"os": "linux", "architecture": "amd64"}, "linux; amd64"),
-        ({"os": "linux", "architecture": "arm", "variant": "v5"}, "linux; arm variant v5"),
-        ({"os": "linux", "architecture": "arm64", "variant": "v8"}, "linux; arm64 variant v8"),
-        (
-            {"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.615"},
-            "windows version 10.0.17763.615; amd64",
-        ),
-        ({"os": "unknown", "architecture": "unknown"}, "unknown; unknown"),
-        ({}, "linux; amd64"),
-        (
-            {
-                "os": "windows",
-                "architecture": "amd64",
-                "os.features": ["win32k"],
-                "features": ["sse4"],
-            },
-            "windows ft. win32k; amd64 ft. sse4",
-        ),
-    ],
-)
-def test_platform_string(obj: dict[str, Any], text: str) -> None:
-    assert platform_string(PlatformSpec.from_json(obj)) == text
 
 
 # --------------------------------------------------------------------------- JSON
@@ -385,25 +354,6 @@ def test_schema1_image_prints_v1_mime() -> None:
         ref="x:1", name="x", digest="sha256:" + "0" * 64, media_type="m", images=(image,)
     )
     assert "`application/vnd.docker.distribution.manifest.v1+json`" in render(report)
-
-
-def test_documents_to_facts_falls_back_to_head_values() -> None:
-    image = image_from_documents(
-        platform=PlatformSpec("windows", "amd64", os_version="10.0.17763.615"),
-        digest="sha256:1",
-        manifest={"layers": [{"digest": "sha256:l", "urls": ["http://x/l"]}]},
-        manifest_media_type=None,
-        config_digest="sha256:c",
-        config={"config": {"Shell": ["cmd", "/S", "/C"]}, "history": [{"created_by": "x"}]},
-        last_modified={"sha256:l": "Tue, 18 Sep 2018 20:20:50 GMT"},
-        head_sizes={"sha256:l": 7},
-        head_types={"sha256:l": oci.FOREIGN_LAYER},
-    )
-    assert image.layers == (
-        Layer("sha256:l", 7, oci.FOREIGN_LAYER, "Tue, 18 Sep 2018 20:20:50 GMT", ("http://x/l",)),
-    )
-    assert image.shell == ("cmd", "/S", "/C")
-    assert image.history == (HistoryEntry(None, "x"),)
 
 
 def test_unknown_style_is_refused() -> None:
