@@ -24,7 +24,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from orchestrator import log, registry, report, reportfmt
+from orchestrator import log, oci, registry, report
 
 PLATFORMS: list[dict[str, str]] = [
     {"os": "linux", "architecture": "amd64"},
@@ -70,7 +70,7 @@ def push_list(client: registry.Client, repo: str, cdn: str) -> str:
             fake = "sha256:" + hashlib.sha256(f"{repo}{n}".encode()).hexdigest()
             layers.append(
                 {
-                    "mediaType": registry.FOREIGN_LAYER,
+                    "mediaType": oci.FOREIGN_LAYER,
                     "size": 4069985900,
                     "digest": fake,
                     "urls": [f"{cdn}/{fake}"],
@@ -79,27 +79,27 @@ def push_list(client: registry.Client, repo: str, cdn: str) -> str:
         for i in range(5):
             blob = f"{repo} platform {n} layer {i}".encode() * 50
             digest = client.upload_blob(repo, blob)
-            layers.append({"mediaType": registry.LAYER, "size": len(blob), "digest": digest})
+            layers.append({"mediaType": oci.LAYER, "size": len(blob), "digest": digest})
         manifest = {
             "schemaVersion": 2,
-            "mediaType": registry.MANIFEST_V2,
+            "mediaType": oci.MANIFEST_V2,
             "config": {
-                "mediaType": registry.CONFIG,
+                "mediaType": oci.CONFIG,
                 "size": len(config_bytes),
                 "digest": client.upload_blob(repo, config_bytes),
             },
             "layers": layers,
         }
         body = json.dumps(manifest).encode()
-        digest = client.put_manifest(repo, registry.sha256(body), body, registry.MANIFEST_V2)
+        digest = client.put_manifest(repo, oci.digest(body), body, oci.MANIFEST_V2)
         entries.append(
-            {"mediaType": registry.MANIFEST_V2, "size": len(body), "digest": digest,
+            {"mediaType": oci.MANIFEST_V2, "size": len(body), "digest": digest,
              "platform": platform}
         )  # fmt: skip
     body = json.dumps(
-        {"schemaVersion": 2, "mediaType": registry.MANIFEST_LIST, "manifests": entries}
+        {"schemaVersion": 2, "mediaType": oci.MANIFEST_LIST, "manifests": entries}
     ).encode()
-    client.put_manifest(repo, "bench", body, registry.MANIFEST_LIST)
+    client.put_manifest(repo, "bench", body, oci.MANIFEST_LIST)
     return f"{client.host}/{repo}:bench"
 
 
@@ -122,7 +122,7 @@ def main() -> int:
     for _ in range(args.runs):
         start = time.perf_counter()
         rep = report.collect(ref, registry.Client(ref.registry))
-        reportfmt.render(rep)
+        report.render(rep)
         json.dumps(report.to_json(rep, ref))
         times.append(time.perf_counter() - start)
     layers = sum(len(i.layers) for i in rep.images)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from orchestrator import registry, report, reportfmt
+from orchestrator import registry, report
 from orchestrator.errors import UsageError
 
 
@@ -35,8 +35,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", choices=("md", "json"), default="md", help="what to print")
     p.add_argument(
         "--style",
-        choices=reportfmt.STYLES,
-        default=reportfmt.DEFAULT_STYLE,
+        choices=report.STYLES,
+        default=report.DEFAULT_STYLE,
         help="report grammar: current (default; reads BuildKit history) or 2019 (the generator "
         "of that year, byte for byte)",
     )
@@ -68,5 +68,5 @@ def handle(args: argparse.Namespace) -> int:
         elif args.format == "json":
             sys.stdout.write(json.dumps(report.to_json(rep, ref), indent=2) + "\n")
         else:
-            sys.stdout.write(reportfmt.render(rep, args.style))
+            sys.stdout.write(report.render(rep, args.style))
     return 0

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import cli, oci, proc, registry, report, reportfmt
+from orchestrator import cli, oci, proc, registry, report
 
 RUN_ID = uuid.uuid4().hex[:10]
 FOREIGN_DATE = "Tue, 18 Sep 2018 20:20:50 GMT"
@@ -107,7 +107,7 @@ def test_linux_list_agrees_with_imagetools_and_blobs(
     linux_list: str, client: registry.Client
 ) -> None:
     ref = registry.parse_reference(linux_list)
-    md = reportfmt.render(report.collect(ref, client), "2019")
+    md = report.render(report.collect(ref, client), "2019")
     raw = _inspect_raw(linux_list)
     top = json.loads(raw)
     # imagetools prints the stored bytes (perhaps without the final newline): compare the JSON,
@@ -118,8 +118,8 @@ def test_linux_list_agrees_with_imagetools_and_blobs(
     assert f"-\tManifest MIME: `{top['mediaType']}`\n" in md
     strings = []
     for entry in top["manifests"]:
-        plat = reportfmt.PlatformSpec.from_json(entry["platform"])
-        strings.append(reportfmt.platform_string(plat))
+        plat = report.PlatformSpec.from_json(entry["platform"])
+        strings.append(report.platform_string(plat))
         assert f"$ docker pull {ref.name}@{entry['digest']}\n" in md
         image = json.loads(_inspect_raw(f"{ref.name}@{entry['digest']}"))
         assert f"-\tImage ID: `{image['config']['digest']}`\n" in md
@@ -132,13 +132,11 @@ def test_linux_list_agrees_with_imagetools_and_blobs(
             assert len(blob) == layer["size"]
             assert hashlib.sha256(blob).hexdigest() == layer["digest"][7:]
             total += layer["size"]
-            assert (
-                f"\t-\t`{layer['digest']}`  \n\t\tSize: {reportfmt.size(layer['size'])}  \n" in md
-            )
+            assert f"\t-\t`{layer['digest']}`  \n\t\tSize: {report.size(layer['size'])}  \n" in md
             assert f"\t\tMIME: {layer['mediaType']}\n" in md
-        assert f"-\tTotal Size: **{reportfmt.size(total)}**  \n" in md
+        assert f"-\tTotal Size: **{report.size(total)}**  \n" in md
         for h in config["history"]:
-            assert reportfmt.history_text(h["created_by"], None) in md
+            assert report.history_text(h["created_by"], None) in md
     assert strings == ["linux; amd64", "linux; 386"]
     assert "-\tPlatforms:\n\t-\tlinux; amd64\n\t-\tlinux; 386\n" in md
     assert '-\tDefault Command: `["\\/hello"]`\n' in md
@@ -252,8 +250,8 @@ def test_mixed_linux_and_fake_windows_list(
 
 def test_missing_tag_does_not_exist(linux_list: str, client: registry.Client) -> None:
     ref = registry.parse_reference(linux_list.rsplit(":", 1)[0] + ":no-such-tag")
-    assert reportfmt.render(report.collect(ref, client)) == (
+    assert report.render(report.collect(ref, client)) == (
         f"## `{ref.text}`\n\n**does not exist** (yet?)\n"
     )
     never = registry.parse_reference(f"{ref.registry}/orchestrate-test/never-{RUN_ID}:x")
-    assert "**does not exist** (yet?)" in reportfmt.render(report.collect(never, client))
+    assert "**does not exist** (yet?)" in report.render(report.collect(never, client))

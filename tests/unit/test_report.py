@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import structlog
 
-from orchestrator import cli, oci, registry, report, reportfmt, retrying
+from orchestrator import cli, oci, registry, report, retrying
 from orchestrator.errors import ConfigError
 from tests.unit.registry_fake import FakeRegistry, fake  # noqa: F401 - the fixture
 
@@ -107,7 +107,7 @@ def test_collect_a_mixed_list(fake: FakeRegistry, client: registry.Client) -> No
     ref = registry.parse_reference(f"{fake.host}/py:3.8-rc")
     rep = report.collect(ref, client)
     assert rep.digest == top and rep.is_list
-    assert [reportfmt.platform_string(i.platform) for i in rep.images] == [
+    assert [report.platform_string(i.platform) for i in rep.images] == [
         "linux; amd64",
         "windows version 10.0.17763.615; amd64",
     ]
@@ -116,7 +116,7 @@ def test_collect_a_mixed_list(fake: FakeRegistry, client: registry.Client) -> No
     assert win.layers[0].media_type == oci.FOREIGN_LAYER
     assert win.layers[0].last_modified == "Tue, 09 Jul 2019 21:38:07 GMT"  # from the URL's HEAD
     assert win.total_size == 4069985900 + 234
-    text = reportfmt.render(rep)
+    text = report.render(rep)
     assert f"$ docker pull {fake.host}/py@{top}\n" in text
     assert "\t\tLast Modified: Tue, 09 Jul 2019 21:38:07 GMT  \n\t\tSize: 4.1 GB" in text
     assert '-\t`SHELL`: `["powershell","-Command"]`' in text
@@ -132,9 +132,9 @@ def test_collect_single_manifest_and_missing_tag(
     client.put_manifest("one", "1", body, oci.MANIFEST_V2)
     rep = report.collect(registry.parse_reference(f"{fake.host}/one:1"), client)
     assert not rep.is_list and rep.images[0].digest is None
-    assert "-\tPlatforms:\n\t-\tlinux; 386\n\n### " in reportfmt.render(rep, "2019")
+    assert "-\tPlatforms:\n\t-\tlinux; 386\n\n### " in report.render(rep, "2019")
     gone = report.collect(registry.parse_reference(f"{fake.host}/one:2"), client)
-    assert reportfmt.render(gone).endswith("**does not exist** (yet?)\n")
+    assert report.render(gone).endswith("**does not exist** (yet?)\n")
 
 
 def test_json_write_and_diff(

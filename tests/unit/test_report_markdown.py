@@ -1,4 +1,4 @@
-"""The pure report formatter: the golden seed report, and every edge case of REPORT-FORMAT.md."""
+"""The report markdown: the golden seed report, and every edge case of REPORT-FORMAT.md."""
 
 from __future__ import annotations
 
@@ -9,20 +9,29 @@ from typing import Any
 import pytest
 
 from orchestrator import oci
-from orchestrator import reportfmt as rf
+from orchestrator.report.markdown import date, history_text, mojo_json, render, size
+from orchestrator.report.model import (
+    HistoryEntry,
+    Image,
+    Layer,
+    PlatformSpec,
+    Report,
+    config_platform,
+    image_from_documents,
+)
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "data" / "seed-facts"
 
 
-def seed_report(facts: dict[str, Any]) -> rf.Report:
+def seed_report(facts: dict[str, Any]) -> Report:
     """The seed's facts through the same documents → facts path the live collector uses."""
     images = []
     for entry in facts["list"]["manifests"]:
         manifest = facts["manifests"][entry["digest"]]
         config_digest = manifest["config"]["digest"]
         images.append(
-            rf.image_from_documents(
-                platform=rf.PlatformSpec.from_json(entry["platform"]),
+            image_from_documents(
+                platform=PlatformSpec.from_json(entry["platform"]),
                 digest=entry["digest"],
                 manifest=manifest,
                 manifest_media_type=manifest["mediaType"],
@@ -31,7 +40,7 @@ def seed_report(facts: dict[str, Any]) -> rf.Report:
                 last_modified=facts["lastModified"],
             )
         )
-    return rf.Report(
+    return Report(
         ref=facts["ref"],
         name=facts["name"],
         digest=facts["tag"]["digest"],
@@ -45,7 +54,7 @@ def test_golden_seed_report_byte_for_byte() -> None:
     facts = json.loads((SEED_DIR / "facts.json").read_text(encoding="utf-8"))
     expected = (SEED_DIR / "python-3.8-rc.report.md").read_bytes()
     assert len(expected) == 64867
-    got = rf.render(seed_report(facts), "2019").encode("utf-8")
+    got = render(seed_report(facts), "2019").encode("utf-8")
     if got != expected:  # show the first differing line, not 64 KB of diff
         for n, (a, b) in enumerate(zip(got.split(b"\n"), expected.split(b"\n"), strict=False)):
             assert a == b, f"line {n + 1}"
@@ -86,7 +95,7 @@ def test_seed_facts_are_raw_registry_forms_not_rendered_text() -> None:
     ],
 )
 def test_size(n: int, text: str) -> None:
-    assert rf.size(n) == text
+    assert size(n) == text
 
 
 # --------------------------------------------------------------------------- date
@@ -116,44 +125,14 @@ def test_size(n: int, text: str) -> None:
     ],
 )
 def test_date(value: str | None, text: str) -> None:
-    assert rf.date(value, current_year=2026) == text
+    assert date(value, current_year=2026) == text
 
 
 def test_rolling_century_moves_with_the_current_year() -> None:
     # 2019: two-digit years above 69 are the 1900s; 2030: up to 80 are the 2000s
-    assert rf.date("0071-01-01T00:00:00Z", current_year=2019) == "Fri, 01 Jan 1971 00:00:00 GMT"
-    assert rf.date("0071-01-01T00:00:00Z", current_year=2030) == "Thu, 01 Jan 2071 00:00:00 GMT"
-    assert rf.date("0085-01-01T00:00:00Z", current_year=2026) == "Tue, 01 Jan 1985 00:00:00 GMT"
-
-
-# --------------------------------------------------------------------------- platform
-
-
-@pytest.mark.parametrize(
-    ("obj", "text"),
-    [
-        ({"os": "linux", "architecture": "amd64"}, "linux; amd64"),
-        ({"os": "linux", "architecture": "arm", "variant": "v5"}, "linux; arm variant v5"),
-        ({"os": "linux", "architecture": "arm64", "variant": "v8"}, "linux; arm64 variant v8"),
-        (
-            {"os": "windows", "architecture": "amd64", "os.version": "10.0.17763.615"},
-            "windows version 10.0.17763.615; amd64",
-        ),
-        ({"os": "unknown", "architecture": "unknown"}, "unknown; unknown"),
-        ({}, "linux; amd64"),
-        (
-            {
-                "os": "windows",
-                "architecture": "amd64",
-                "os.features": ["win32k"],
-                "features": ["sse4"],
-            },
-            "windows ft. win32k; amd64 ft. sse4",
-        ),
-    ],
-)
-def test_platform_string(obj: dict[str, Any], text: str) -> None:
-    assert rf.platform_string(rf.PlatformSpec.from_json(obj)) == text
+    assert date("0071-01-01T00:00:00Z", current_year=2019) == "Fri, 01 Jan 1971 00:00:00 GMT"
+    assert date("0071-01-01T00:00:00Z", current_year=2030) == "Thu, 01 Jan 2071 00:00:00 GMT"
+    assert date("0085-01-01T00:00:00Z", current_year=2026) == "Tue, 01 Jan 1985 00:00:00 GMT"
 
 
 # --------------------------------------------------------------------------- JSON
@@ -177,12 +156,12 @@ def test_platform_string(obj: dict[str, Any], text: str) -> None:
     ],
 )
 def test_mojo_json(value: Any, text: str) -> None:
-    assert rf.mojo_json(value) == text
+    assert mojo_json(value) == text
 
 
 def test_mojo_json_line_separators_depend_on_style() -> None:
-    assert rf.mojo_json(["\u2028"], "2019") == '["\\u2028"]'
-    assert rf.mojo_json(["\u2028"], "current") == '["\u2028"]'
+    assert mojo_json(["\u2028"], "2019") == '["\\u2028"]'
+    assert mojo_json(["\u2028"], "current") == '["\u2028"]'
 
 
 # --------------------------------------------------------------------------- history lines
@@ -220,7 +199,7 @@ PS_PREFIX = " ".join(PS) + " "
     ],
 )
 def test_history_text_2019(created_by: str, shell: tuple[str, ...] | None, text: str) -> None:
-    assert rf.history_text(created_by, shell, "2019") == text
+    assert history_text(created_by, shell, "2019") == text
 
 
 @pytest.mark.parametrize(
@@ -249,39 +228,39 @@ def test_history_text_2019(created_by: str, shell: tuple[str, ...] | None, text:
     ],
 )
 def test_history_text_current(created_by: str, text: str) -> None:
-    assert rf.history_text(created_by, None, "current") == text
+    assert history_text(created_by, None, "current") == text
 
 
 def test_buildkit_forms_in_2019_style_are_run_lines() -> None:
-    assert rf.history_text("ENV A=1", None, "2019") == "RUN ENV A=1"
+    assert history_text("ENV A=1", None, "2019") == "RUN ENV A=1"
 
 
 # --------------------------------------------------------------------------- whole reports
 
 
-def _image(**kw: Any) -> rf.Image:
+def _image(**kw: Any) -> Image:
     base: dict[str, Any] = {
-        "platform": rf.PlatformSpec("linux", "amd64"),
+        "platform": PlatformSpec("linux", "amd64"),
         "digest": "sha256:" + "1" * 64,
         "config_digest": "sha256:" + "c" * 64,
         "history": (),
-        "layers": (rf.Layer("sha256:" + "a" * 64, 1202, "application/x"),),
+        "layers": (Layer("sha256:" + "a" * 64, 1202, "application/x"),),
     }
     base.update(kw)
-    return rf.Image(**base)
+    return Image(**base)
 
 
 def test_missing_tag() -> None:
-    report = rf.Report(ref="python:3.99-rc", name="python")
-    assert rf.render(report) == "## `python:3.99-rc`\n\n**does not exist** (yet?)\n"
-    assert rf.render(report, "current") == rf.render(report)
+    report = Report(ref="python:3.99-rc", name="python")
+    assert render(report) == "## `python:3.99-rc`\n\n**does not exist** (yet?)\n"
+    assert render(report, "current") == render(report)
 
 
 def test_empty_history_block_and_no_last_modified() -> None:
-    report = rf.Report(
+    report = Report(
         ref="x:1", name="x", digest="sha256:" + "0" * 64, media_type="m", images=(_image(),)
     )
-    text = rf.render(report)
+    text = render(report)
     assert "```dockerfile\n```\n\n-\tLayers:\n" in text
     assert "Last Modified" not in text
     assert text.endswith("\t\tSize: 1.2 KB (1202 bytes)  \n\t\tMIME: application/x\n")
@@ -292,16 +271,16 @@ def test_empty_history_block_and_no_last_modified() -> None:
 def test_single_manifest_has_no_list_mime_and_no_console_block() -> None:
     image = _image(
         digest=None,
-        platform=rf.config_platform({"os": "linux", "architecture": "arm", "variant": "v7"}),
+        platform=config_platform({"os": "linux", "architecture": "arm", "variant": "v7"}),
         docker_version="20.10.24",
         cmd=["python3"],
         entrypoint=["/docker-entrypoint.sh"],
-        history=(rf.HistoryEntry("2019-07-09T21:21:51.5Z", '/bin/sh -c #(nop)  CMD ["x"]'),),
+        history=(HistoryEntry("2019-07-09T21:21:51.5Z", '/bin/sh -c #(nop)  CMD ["x"]'),),
         layers=(
-            rf.Layer("sha256:" + "a" * 64, 234, "application/y", "Tue, 09 Jul 2019 21:38:07 GMT"),
+            Layer("sha256:" + "a" * 64, 234, "application/y", "Tue, 09 Jul 2019 21:38:07 GMT"),
         ),
     )
-    report = rf.Report(
+    report = Report(
         ref="x:1",
         name="x",
         digest="sha256:" + "d" * 64,
@@ -324,31 +303,31 @@ def test_single_manifest_has_no_list_mime_and_no_console_block() -> None:
         "\t\tLast Modified: Tue, 09 Jul 2019 21:38:07 GMT  \n\t\tSize: 234.0 B  \n"
         "\t\tMIME: application/y\n"
     )
-    assert rf.render(report, "2019") == expected
-    assert rf.render(report) == expected.replace("-\tPlatforms:\n", "-\tPlatforms: 1\n")
+    assert render(report, "2019") == expected
+    assert render(report) == expected.replace("-\tPlatforms:\n", "-\tPlatforms: 1\n")
 
 
 def test_current_style_attestation_entries_and_platform_count() -> None:
     attestation = _image(
-        platform=rf.PlatformSpec("unknown", "unknown"),
+        platform=PlatformSpec("unknown", "unknown"),
         manifest_media_type="application/vnd.oci.image.manifest.v1+json",
         layers=(
-            rf.Layer("sha256:" + "e" * 64, 2145490, "application/vnd.in-toto+json", None),
-            rf.Layer("sha256:" + "f" * 64, 23854, "application/vnd.in-toto+json", None),
+            Layer("sha256:" + "e" * 64, 2145490, "application/vnd.in-toto+json", None),
+            Layer("sha256:" + "f" * 64, 23854, "application/vnd.in-toto+json", None),
         ),
     )
     image = _image(
         manifest_media_type="application/vnd.oci.image.manifest.v1+json",
-        history=(rf.HistoryEntry("2026-08-03T00:00:00Z", "ENV A=b"),),
+        history=(HistoryEntry("2026-08-03T00:00:00Z", "ENV A=b"),),
     )
-    report = rf.Report(
+    report = Report(
         ref="python:3.13-slim",
         name="python",
         digest="sha256:" + "9" * 64,
         media_type="application/vnd.oci.image.index.v1+json",
         images=(image, attestation),
     )
-    text = rf.render(report, "current")
+    text = render(report, "current")
     assert "-\tManifest MIME: `application/vnd.oci.image.index.v1+json`\n-\tPlatforms: 2\n" in text
     assert "\t-\tlinux; amd64\n\t-\tunknown; unknown\n" in text
     section = text.split("### `python:3.13-slim` - unknown; unknown\n", 1)[1]
@@ -358,46 +337,25 @@ def test_current_style_attestation_entries_and_platform_count() -> None:
     assert "```dockerfile\n```\n" in section
     assert section.count("MIME: application/vnd.in-toto+json") == 2
     assert "# Mon, 03 Aug 2026 00:00:00 GMT\nENV A=b\n" in text
-    assert "-\tPlatforms:\n" in rf.render(report, "2019")
+    assert "-\tPlatforms:\n" in render(report, "2019")
 
 
 def test_empty_cmd_prints_brackets_and_null_cmd_nothing() -> None:
     base: dict[str, Any] = {"ref": "x:1", "name": "x", "digest": "sha256:" + "0" * 64}
     base["media_type"] = "m"
-    assert "-\tDefault Command: `[]`" in rf.render(rf.Report(images=(_image(cmd=[]),), **base))
-    assert "Default Command" not in rf.render(rf.Report(images=(_image(cmd=None),), **base))
-    assert "Entrypoint" not in rf.render(rf.Report(images=(_image(entrypoint=[]),), **base))
+    assert "-\tDefault Command: `[]`" in render(Report(images=(_image(cmd=[]),), **base))
+    assert "Default Command" not in render(Report(images=(_image(cmd=None),), **base))
+    assert "Entrypoint" not in render(Report(images=(_image(entrypoint=[]),), **base))
 
 
 def test_schema1_image_prints_v1_mime() -> None:
     image = _image(manifest_media_type="application/vnd.docker.distribution.manifest.v1+prettyjws")
-    report = rf.Report(
+    report = Report(
         ref="x:1", name="x", digest="sha256:" + "0" * 64, media_type="m", images=(image,)
     )
-    assert "`application/vnd.docker.distribution.manifest.v1+json`" in rf.render(report)
-
-
-def test_documents_to_facts_falls_back_to_head_values() -> None:
-    image = rf.image_from_documents(
-        platform=rf.PlatformSpec("windows", "amd64", os_version="10.0.17763.615"),
-        digest="sha256:1",
-        manifest={"layers": [{"digest": "sha256:l", "urls": ["http://x/l"]}]},
-        manifest_media_type=None,
-        config_digest="sha256:c",
-        config={"config": {"Shell": ["cmd", "/S", "/C"]}, "history": [{"created_by": "x"}]},
-        last_modified={"sha256:l": "Tue, 18 Sep 2018 20:20:50 GMT"},
-        head_sizes={"sha256:l": 7},
-        head_types={"sha256:l": oci.FOREIGN_LAYER},
-    )
-    assert image.layers == (
-        rf.Layer(
-            "sha256:l", 7, oci.FOREIGN_LAYER, "Tue, 18 Sep 2018 20:20:50 GMT", ("http://x/l",)
-        ),
-    )
-    assert image.shell == ("cmd", "/S", "/C")
-    assert image.history == (rf.HistoryEntry(None, "x"),)
+    assert "`application/vnd.docker.distribution.manifest.v1+json`" in render(report)
 
 
 def test_unknown_style_is_refused() -> None:
     with pytest.raises(ValueError, match="style"):
-        rf.render(rf.Report(ref="x:1", name="x"), "2020")  # type: ignore[arg-type]
+        render(Report(ref="x:1", name="x"), "2020")  # type: ignore[arg-type]
