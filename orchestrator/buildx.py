@@ -129,7 +129,6 @@ def build_argv(
     build_args: Sequence[tuple[str, str]] = (),
     labels: Sequence[tuple[str, str]] = (),
     load: bool = True,
-    metadata_file: Path | None = None,
     network: str | None = None,
     provenance: bool = False,
     progress: str = "plain",
@@ -161,8 +160,6 @@ def build_argv(
         argv += ["--tag", tag]
     if load:
         argv.append("--load")
-    if metadata_file is not None:
-        argv += ["--metadata-file", os.fspath(metadata_file)]
     argv.append(f"--provenance={str(provenance).lower()}")
     argv.append(os.fspath(context))
     return argv

@@ -25,7 +25,6 @@ def test_build_argv_default_route_loads_under_the_key_tag() -> None:
         tag="localhost:5000/python:build-0123456789ab-arm64v8",
         build_args=(("PYTHON_BUILD_PROFILE", "quick"), ("PYTHON_DOWNLOAD_BASE", "http://x/")),
         labels=(("io.orchestrate.content-key", "k"),),
-        metadata_file=Path("/logs/j.metadata.json"),
         network="host",
     )
     assert argv == [
@@ -39,7 +38,6 @@ def test_build_argv_default_route_loads_under_the_key_tag() -> None:
         "--network", "host",
         "--tag", "localhost:5000/python:build-0123456789ab-arm64v8",
         "--load",
-        "--metadata-file", "/logs/j.metadata.json",
         "--provenance=false",
         "/r/dockerfiles/3.13/bookworm",
     ]  # fmt: skip
