@@ -1,8 +1,8 @@
 """The buildx edge: argument lists for ``docker buildx build`` / ``docker push``, and their runner.
 
-The argv builders are pure (tested over their output and over recorded ``--metadata-file``
-JSON); the runner functions call ``proc.run`` with one log file per job. Flags follow
-python-on-whales' ``buildx.build`` spelling.
+The argv builders and output parsers are pure (tested over their output and over recorded
+docker output in ``tests/data/build/``); the runner functions call ``proc.run`` with one log file
+per job. Flags follow python-on-whales' ``buildx.build`` spelling.
 
 How a job's image travels (decided by hand against Docker Engine 20.10 with its own BuildKit,
 the default ``docker`` buildx driver, and ``localhost:5000``, see docs/build-times.md):
@@ -17,9 +17,7 @@ Pushing in its own step is what lets a failed push be retried without rebuilding
 failed smoke test keep its image out of the registry (the per-key tag is what "already built"
 means on the next run, so it must never name an image that did not pass). The engine's own
 BuildKit (``docker`` driver) cannot ``push-by-digest``: its image exporter needs a name, and
-with ``push=true`` it pushes that name. ``image_output`` still renders the
-``type=image,name=…,push=true[,push-by-digest=true]`` form for builders of the
-``docker-container``/``remote`` drivers (``--builder``), where it works.
+with ``push=true`` it pushes that name.
 
 Routing: a job goes to the builder its architecture names (``Job.builder`` or ``--builder
 ARCH=NAME``). A name is a docker context (``docker --context NAME buildx build``; e.g. a second
@@ -30,13 +28,11 @@ contexts first, then the builders.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -123,21 +119,6 @@ def docker(route: Route) -> list[str]:
 # --------------------------------------------------------------------------- argv builders
 
 
-@dataclass(frozen=True)
-class ImageOutput:
-    """``--output type=image,name=…,push=…[,push-by-digest=true]`` (not for the docker driver)."""
-
-    name: str
-    push: bool = True
-    push_by_digest: bool = False
-
-    def render(self) -> str:
-        parts = ["type=image", f"name={self.name}", f"push={str(self.push).lower()}"]
-        if self.push_by_digest:
-            parts.append("push-by-digest=true")
-        return ",".join(parts)
-
-
 def build_argv(
     *,
     route: Route,
@@ -147,9 +128,7 @@ def build_argv(
     tag: str | None = None,
     build_args: Sequence[tuple[str, str]] = (),
     labels: Sequence[tuple[str, str]] = (),
-    output: ImageOutput | None = None,
     load: bool = True,
-    metadata_file: Path | None = None,
     network: str | None = None,
     provenance: bool = False,
     progress: str = "plain",
@@ -158,10 +137,9 @@ def build_argv(
 ) -> list[str]:
     """``docker [--context C] buildx build [--builder B] … CONTEXT``.
 
-    ``load`` (the default) puts the image into the route's engine under ``tag``; ``output``
-    pushes straight from BuildKit instead. ``provenance=False`` keeps attestation manifests out
-    of the per-platform image (the engine's BuildKit cannot make them anyway, and a list entry
-    must be a plain image manifest).
+    ``load`` (the default) puts the image into the route's engine under ``tag``.
+    ``provenance=False`` keeps attestation manifests out of the per-platform image (the engine's
+    BuildKit cannot make them anyway, and a list entry must be a plain image manifest).
     """
     argv = [*docker(route), "buildx", "build"]
     if route.builder:
@@ -180,12 +158,8 @@ def build_argv(
         argv.append("--no-cache")
     if tag:
         argv += ["--tag", tag]
-    if output is not None:
-        argv += ["--output", output.render()]
-    elif load:
+    if load:
         argv.append("--load")
-    if metadata_file is not None:
-        argv += ["--metadata-file", os.fspath(metadata_file)]
     argv.append(f"--provenance={str(provenance).lower()}")
     argv.append(os.fspath(context))
     return argv
@@ -193,10 +167,6 @@ def build_argv(
 
 def push_argv(route: Route, ref: str) -> list[str]:
     return [*docker(route), "push", ref]
-
-
-def remove_image_argv(route: Route, ref: str) -> list[str]:
-    return [*docker(route), "image", "rm", ref]
 
 
 def inspect_builder_argv(route: Route) -> list[str]:
@@ -207,49 +177,6 @@ def inspect_builder_argv(route: Route) -> list[str]:
 
 
 # --------------------------------------------------------------------------- output parsing
-
-
-@dataclass(frozen=True)
-class Metadata:
-    """What ``--metadata-file`` says about a build."""
-
-    digest: str | None  # containerimage.digest: the image manifest digest (when pushed)
-    config_digest: str | None  # containerimage.config.digest: the image ID
-    name: str | None  # image.name
-    raw: Mapping[str, Any]
-
-
-_SHA = re.compile(r"^sha256:[0-9a-f]{64}$")
-
-
-def parse_metadata(data: Mapping[str, Any], *, where: str = "metadata") -> Metadata:
-    """Parse a buildx ``--metadata-file`` object (single-platform build)."""
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a JSON object")
-
-    def digest(key: str) -> str | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not _SHA.match(value):
-            raise ConfigError(f"{where}: {key}: not a sha256 digest: {value!r}")
-        return value
-
-    name = data.get("image.name")
-    return Metadata(
-        digest=digest("containerimage.digest"),
-        config_digest=digest("containerimage.config.digest"),
-        name=name if isinstance(name, str) else None,
-        raw=dict(data),
-    )
-
-
-def read_metadata(path: Path) -> Metadata:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read build metadata: {exc}") from exc
-    return parse_metadata(data, where=str(path))
 
 
 _PUSHED = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: \d+")

@@ -1,6 +1,6 @@
 """Push the manifest lists the policy allows, through the registry client.
 
-``publish`` runs the pure policy (``orchestrator.manifest.decide``), then, before any PUT,
+``publish`` runs the pure policy (``orchestrator.policy.decide``), then, before any PUT,
 looks up every per-platform manifest the lists will name: a HEAD by digest (a results file
 naming a digest the registry does not have stops everything: nothing is published), a GET of
 the manifest and of its config blob to check that the image really is of the job's platform and
@@ -20,11 +20,11 @@ from typing import Any
 
 import structlog
 
-from orchestrator import manifest, oci, platforms, registry
+from orchestrator import oci, platforms, policy, registry
 from orchestrator.errors import ConfigError, RegistryError
-from orchestrator.manifest import Entry, TagOutcome
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import Platform
+from orchestrator.policy import ListEntry, TagOutcome
 from orchestrator.results import JobResult
 
 log = structlog.get_logger(__name__)
@@ -49,7 +49,7 @@ def publish(
     """
     target = registry.parse_reference(repository)
     client = client or registry.Client(target.registry)
-    decisions = manifest.decide(plan, results, require=require, keep_going=keep_going)
+    decisions = policy.decide(plan, results, require=require, keep_going=keep_going)
     by_id = {r.job_id: r for r in results}
     needed = [j for j in plan.jobs if any(d.publish and j.id in d.entries for d in decisions)]
     entries = _resolve_all(client, target, needed, by_id)
@@ -102,10 +102,10 @@ def _resolve_all(
     target: registry.Reference,
     jobs: Sequence[Job],
     by_id: dict[str, JobResult],
-) -> dict[str, Entry]:
+) -> dict[str, ListEntry]:
     """Every entry the lists will name, or ConfigError listing every problem (nothing pushed)."""
     problems: list[str] = []
-    out: dict[str, Entry] = {}
+    out: dict[str, ListEntry] = {}
     for job in jobs:
         result = by_id[job.id]
         assert result.digest is not None  # decide() only lists available results
@@ -130,7 +130,9 @@ class _Bad(Exception):
     """One problem with one entry (collected, then reported together)."""
 
 
-def _resolve(client: registry.Client, target: registry.Reference, job: Job, digest: str) -> Entry:
+def _resolve(
+    client: registry.Client, target: registry.Reference, job: Job, digest: str
+) -> ListEntry:
     repo = target.repository
     head = client.head_manifest(repo, digest)
     if head is None:
@@ -149,7 +151,7 @@ def _resolve(client: registry.Client, target: registry.Reference, job: Job, dige
     except ValueError as exc:
         raise _Bad(f"config blob {config_desc['digest']} is not JSON: {exc}") from None
     platform = _check_platform(job.platform, config if isinstance(config, dict) else {})
-    return Entry(
+    return ListEntry(
         job_id=job.id,
         media_type=found.media_type,
         size=len(found.content),

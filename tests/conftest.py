@@ -1,8 +1,9 @@
 """Test-wide fixtures.
 
 Unit tests (``tests/unit``) must never start a process or talk to a Docker engine: an autouse
-fixture makes ``subprocess.Popen`` and the docker SDK's client constructors raise, so a unit
-test that would reach a real tool fails loudly instead of building something by accident.
+fixture makes ``subprocess.Popen`` raise, so a unit test that would reach a real tool (the
+product reaches the engine only through the ``docker`` CLI, via ``orchestrator.proc``) fails
+loudly instead of building something by accident.
 Integration tests (``tests/integration``) run against the real farm; a unit test marked
 ``real_processes`` may start cheap real processes (``sys.executable -c …``) but no engine.
 """
@@ -38,14 +39,6 @@ def _no_engine_in_unit_tests(
         yield
         return
     monkeypatch.setattr(subprocess, "Popen", _refuse)
-    try:
-        import docker
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        monkeypatch.setattr(docker, "DockerClient", _refuse)
-        monkeypatch.setattr(docker, "APIClient", _refuse)
-        monkeypatch.setattr(docker, "from_env", _refuse)
     yield
 
 

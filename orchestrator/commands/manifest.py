@@ -15,9 +15,9 @@ import argparse
 import sys
 from typing import Any
 
-from orchestrator import manifest, publish
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
+from orchestrator import policy, publish
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.results import JobResult, read_results
 from orchestrator.workspace import find_root
@@ -103,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
             "--require only applies with --keep-going (without it every platform is required)"
         )
     version, results = read_results(args.results)
-    manifest.check_results(plan, version, results)
+    policy.check_results(plan, version, results)
     repository = target_repository(results, args.registry, args.repository)
     outcomes = publish.publish(
         plan,
@@ -118,6 +118,6 @@ def handle(args: argparse.Namespace) -> int:
         f"manifest lists for {plan.version} in {repository}: {published} of "
         f"{len(outcomes)} tags published\n"
     )
-    for line in manifest.summary_lines(outcomes):
+    for line in policy.summary_lines(outcomes):
         sys.stdout.write(f"  {line}\n")
-    return 1 if manifest.failed(outcomes) else 0
+    return 1 if policy.failed(outcomes) else 0

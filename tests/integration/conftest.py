@@ -2,7 +2,8 @@
 
 Request the session-scoped fixture ``farm`` in any integration test. It runs
 ``scripts/farm up --profile test`` (idempotent: what already runs is reused, what is current is
-skipped) and returns a :class:`Farm`. If the farm cannot be brought up the tests fail; they are
+skipped) and returns a :class:`~tests.fakes.farm.Farm` (defined in ``tests/fakes/farm.py``,
+importable from here too). If the farm cannot be brought up the tests fail; they are
 skipped only when explicitly told to, with ``ORCHESTRATE_SKIP_INTEGRATION=1``.
 
 The interface is stable; other tests rely on it:
@@ -42,97 +43,28 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fakes.farm import AuthRegistry, Farm, SourceFile, farm_from_status
+
+# The farm's view lives in tests.fakes.farm; these names stay importable from here.
+__all__ = [
+    "FARM_SCRIPT",
+    "AuthRegistry",
+    "Farm",
+    "SourceFile",
+    "farm",
+    "farm_from_status",
+    "farm_status",
+]
+
 REPO = Path(__file__).resolve().parents[2]
 FARM_SCRIPT = REPO / "scripts" / "farm"
 # A cold test-profile farm takes a few minutes (see docs/farm.md); this bounds a hung step.
 UP_TIMEOUT = 45 * 60
-
-
-@dataclass(frozen=True)
-class AuthRegistry:
-    """The farm's second registry: htpasswd auth over TLS with a CA made by the farm."""
-
-    address: str
-    url: str
-    username: str
-    password: str
-    ca: Path
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """One CPython source tarball on the farm's python.org-like mirror."""
-
-    version: str
-    url: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Farm:
-    """What ``scripts/farm up --profile test`` made available (see the module docstring)."""
-
-    registry: str
-    registry_url: str
-    auth_registry: AuthRegistry | None
-    source_mirror: str
-    sources: Mapping[str, SourceFile]
-    bases: Mapping[str, tuple[str, ...]]
-    arches: Mapping[str, tuple[str, ...]]
-    busybox: str
-    farm_dir: Path
-    status: Mapping[str, Any]
-    up_output: str
-
-
-def farm_from_status(status: Mapping[str, Any], up_output: str = "") -> Farm:
-    """Build the :class:`Farm` view from ``scripts/farm status --json``."""
-    registry = status["registry"]
-    auth = status.get("auth_registry")
-    auth_registry = None
-    if auth:
-        auth_registry = AuthRegistry(
-            address=auth["address"],
-            url=auth["url"],
-            username=auth["username"],
-            password=Path(auth["password_file"]).read_text().strip(),
-            ca=Path(auth["ca"]),
-        )
-    sources = status["sources"]
-    files = {
-        version: SourceFile(
-            version=version,
-            url=f"{sources['url']}/{info['path']}",
-            sha256=info["sha256"],
-        )
-        for version, info in sources.get("files", {}).items()
-    }
-    images = status["bases"].get("images", {})
-    bases = {image: tuple(info["arches"]) for image, info in sorted(images.items())}
-    arches: dict[str, list[str]] = {}
-    for image, image_arches in bases.items():
-        for arch in image_arches:
-            arches.setdefault(arch, []).append(image)
-    return Farm(
-        registry=registry["address"],
-        registry_url=registry["url"],
-        auth_registry=auth_registry,
-        source_mirror=sources["download_base"],
-        sources=files,
-        bases=bases,
-        arches={arch: tuple(images) for arch, images in sorted(arches.items())},
-        busybox=status["bases"]["busybox"],
-        farm_dir=Path(status["farm_dir"]),
-        status=status,
-        up_output=up_output,
-    )
 
 
 def farm_status() -> dict[str, Any]:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import FARM_SCRIPT, Farm, farm_status
+from tests.fakes.farm import Farm
+from tests.integration.conftest import FARM_SCRIPT, farm_status
 
 RUN_ID = uuid.uuid4().hex[:10]
 SHA256_3_13_5 = "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640"

@@ -2,11 +2,12 @@
 
 Per-platform images are really built and pushed by the engine (``docker buildx build --push``):
 linux/amd64 and linux/386 from scratch, linux/arm64 on the farm's arm64v8 busybox with a RUN
-step executed under qemu. No Windows engine exists here, so a FAKE Windows image (named so) is
-pushed through the registry API: a config with ``"os": "windows"`` and a full ``os.version``,
-a foreign base layer with ``urls``. Results files are written as the per-arch CI jobs would
-(``write_results``), then the installed ``orchestrate`` CLI runs as a subprocess, and the lists
-are read back with ``docker buildx imagetools inspect --raw`` and the registry API.
+step executed under qemu. No Windows engine exists here, so a FAKE Windows image (named so,
+``tests.fakes.windows``) is pushed through the registry API: a config with ``"os": "windows"``
+and a full ``os.version``, a foreign base layer with ``urls``. Results files are written as the
+per-arch CI jobs would (``write_results``), then the installed ``orchestrate`` CLI runs as a
+subprocess, and the lists are read back with ``docker buildx imagetools inspect --raw`` and the
+registry API.
 
 Each test uses its own line of a small test matrix (9.9, 9.8, …), so its tags are its own while
 all lines share the same per-platform images in one repository.
@@ -20,7 +21,6 @@ import shutil
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ import pytest
 from orchestrator import oci, proc, registry
 from orchestrator.platforms import ARCHES
 from orchestrator.results import JobResult, JobStatus, write_results
+from tests.fakes.farm import Farm, FarmRepository, Image
+from tests.fakes.windows import push_fake_windows_image
 
 RUN_ID = uuid.uuid4().hex[:10]
 PLANNED_OS_VERSION = "10.0.20348.2340"  # what matrix.yml says (an older patch level)
@@ -69,27 +71,6 @@ def _matrix() -> str:
     )
 
 
-@dataclass(frozen=True)
-class Image:
-    arch: str
-    digest: str
-    media_type: str
-    size: int
-
-
-@dataclass(frozen=True)
-class Farm:
-    host: str
-    repo: str  # repository path on the host, e.g. orchestrate-test/manifest-<run>
-    client: registry.Client
-    images: Mapping[str, Image]
-    root: Path  # holds the test matrix.yml
-
-    @property
-    def name(self) -> str:
-        return f"{self.host}/{self.repo}"
-
-
 def _job_id(version: str, arch: str) -> str:
     variant = "windowsservercore-ltsc2022" if arch == "windows-amd64" else "bookworm"
     return f"{version}-{variant}-{arch}"
@@ -103,46 +84,9 @@ def _build(context: Path, platform: str, ref: str) -> None:
     )  # fmt: skip
 
 
-def _push_fake_windows(client: registry.Client, repo: str) -> None:
-    """A FAKE windows/amd64 image (no Windows engine exists here), pushed through the API."""
-    config = {
-        "architecture": "amd64",
-        "os": "windows",
-        "os.version": IMAGE_OS_VERSION,
-        "config": {"Cmd": ["python"]},
-        "history": [{"created": "2025-06-11T00:00:00Z", "created_by": "Apply image ltsc2022"}],
-        "rootfs": {"type": "layers", "diff_ids": []},
-    }
-    config_bytes = json.dumps(config).encode()
-    config_digest = client.upload_blob(repo, config_bytes)
-    layer = f"fake windows layer {RUN_ID}".encode()
-    layer_digest = client.upload_blob(repo, layer)
-    foreign = "sha256:" + hashlib.sha256(f"fake-foreign-{RUN_ID}".encode()).hexdigest()
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": oci.MANIFEST_V2,
-        "config": {
-            "mediaType": oci.CONFIG,
-            "size": len(config_bytes),
-            "digest": config_digest,
-        },
-        "layers": [
-            {
-                "mediaType": oci.FOREIGN_LAYER,
-                "size": 1234567890,
-                "digest": foreign,
-                "urls": [f"https://mcr.microsoft.com/v2/windows/servercore/blobs/{foreign}"],
-            },
-            {"mediaType": oci.LAYER, "size": len(layer), "digest": layer_digest},
-        ],
-    }
-    body = json.dumps(manifest, indent=3).encode()
-    client.put_manifest(repo, "fake-windows", body, oci.MANIFEST_V2)
-
-
 @pytest.fixture(scope="module")
-def farmed(farm: Any, tmp_path_factory: pytest.TempPathFactory) -> Farm:
-    host = str(farm.registry)
+def farmed(farm: Farm, tmp_path_factory: pytest.TempPathFactory) -> FarmRepository:
+    host = farm.registry
     repo = f"orchestrate-test/manifest-{RUN_ID}"
     client = registry.Client(host)
     scratch = tmp_path_factory.mktemp("scratch-ctx")
@@ -160,7 +104,14 @@ def farmed(farm: Any, tmp_path_factory: pytest.TempPathFactory) -> Farm:
     _build(scratch, "linux/amd64", f"{host}/{repo}:build-amd64")
     _build(scratch, "linux/386", f"{host}/{repo}:build-i386")
     _build(emulated, "linux/arm64", f"{host}/{repo}:build-arm64v8")
-    _push_fake_windows(client, repo)
+    push_fake_windows_image(
+        client,
+        repo,
+        run_id=RUN_ID,
+        os_version=IMAGE_OS_VERSION,
+        history=[{"created": "2025-06-11T00:00:00Z", "created_by": "Apply image ltsc2022"}],
+        foreign_size=1234567890,
+    )
     images: dict[str, Image] = {}
     for arch, tag in (
         ("amd64", "build-amd64"),
@@ -173,11 +124,11 @@ def farmed(farm: Any, tmp_path_factory: pytest.TempPathFactory) -> Farm:
         images[arch] = Image(arch, m.digest, m.media_type, len(m.content))
     root = tmp_path_factory.mktemp("root")
     (root / "matrix.yml").write_text(_matrix())
-    return Farm(host, repo, client, images, root)
+    return FarmRepository(farm, repo, client, images, root)
 
 
 def _results(
-    farmed: Farm,
+    farmed: FarmRepository,
     version: str,
     out: Path,
     overrides: Mapping[str, tuple[JobStatus, str | None, str | None]] | None = None,
@@ -205,7 +156,7 @@ def _results(
         write_results(out / f"{arch}.json", version, [result])
 
 
-def _orchestrate(farmed: Farm, *args: str) -> proc.Completed:
+def _orchestrate(farmed: FarmRepository, *args: str) -> proc.Completed:
     """The installed console script, as CI runs it."""
     exe = Path(sys.executable).with_name("orchestrate")
     argv = [str(exe), "-C", str(farmed.root), "--log-format", "json", *args]
@@ -218,12 +169,12 @@ def _raw(ref: str) -> dict[str, Any]:
     return data
 
 
-def _tag_digest(farmed: Farm, tag: str) -> str | None:
+def _tag_digest(farmed: FarmRepository, tag: str) -> str | None:
     head = farmed.client.head_manifest(farmed.repo, tag)
     return None if head is None else head.digest
 
 
-def _expected_entries(farmed: Farm, arches: Sequence[str]) -> list[dict[str, Any]]:
+def _expected_entries(farmed: FarmRepository, arches: Sequence[str]) -> list[dict[str, Any]]:
     out = []
     for arch in arches:
         image = farmed.images[arch]
@@ -242,7 +193,7 @@ def _expected_entries(farmed: Farm, arches: Sequence[str]) -> list[dict[str, Any
 
 
 def test_lists_read_back_with_exact_platforms_order_and_digests(
-    farmed: Farm, tmp_path: Path
+    farmed: FarmRepository, tmp_path: Path
 ) -> None:
     _results(farmed, "9.9.0", tmp_path / "out")
     done = _orchestrate(farmed, "manifest", "9.9.0", "--results", str(tmp_path / "out/*.json"))
@@ -284,7 +235,7 @@ def test_lists_read_back_with_exact_platforms_order_and_digests(
     assert {t: _tag_digest(farmed, t) for t in before} == before
 
 
-def test_oci_index_flag(farmed: Farm, tmp_path: Path) -> None:
+def test_oci_index_flag(farmed: FarmRepository, tmp_path: Path) -> None:
     _results(farmed, "9.8.0", tmp_path / "out")
     done = _orchestrate(
         farmed, "manifest", "9.8.0", "--results", str(tmp_path / "out/*.json"), "--oci"
@@ -297,7 +248,7 @@ def test_oci_index_flag(farmed: Farm, tmp_path: Path) -> None:
     assert head is not None and head.media_type == oci.OCI_INDEX
 
 
-def test_held_tag_keeps_its_previous_list(farmed: Farm, tmp_path: Path) -> None:
+def test_held_tag_keeps_its_previous_list(farmed: FarmRepository, tmp_path: Path) -> None:
     out = tmp_path / "out"
     # the previous list: everything built
     _results(farmed, "9.7.0", out)
@@ -338,7 +289,7 @@ def test_held_tag_keeps_its_previous_list(farmed: Farm, tmp_path: Path) -> None:
     assert _tag_digest(farmed, "9.7.0") != old["9.7.0"]
 
 
-def test_no_windows_builder_holds_the_shared_tags(farmed: Farm, tmp_path: Path) -> None:
+def test_no_windows_builder_holds_the_shared_tags(farmed: FarmRepository, tmp_path: Path) -> None:
     out = tmp_path / "out"
     reason = "not built: no Windows builder"
     _results(farmed, "9.6.0", out, {"windows-amd64": (JobStatus.NOT_BUILT, None, reason)})
@@ -366,7 +317,9 @@ def test_no_windows_builder_holds_the_shared_tags(farmed: Farm, tmp_path: Path) 
     assert _tag_digest(farmed, "9.6.0-windowsservercore") is None
 
 
-def test_digest_the_registry_lacks_publishes_nothing(farmed: Farm, tmp_path: Path) -> None:
+def test_digest_the_registry_lacks_publishes_nothing(
+    farmed: FarmRepository, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     absent = "sha256:" + hashlib.sha256(f"never pushed {RUN_ID}".encode()).hexdigest()
     _results(farmed, "9.5.0", out, {"arm64v8": (JobStatus.BUILT, absent, None)})
@@ -382,7 +335,7 @@ def test_digest_the_registry_lacks_publishes_nothing(farmed: Farm, tmp_path: Pat
         assert _tag_digest(farmed, tag) is None
 
 
-def test_digest_of_another_platform_is_refused(farmed: Farm, tmp_path: Path) -> None:
+def test_digest_of_another_platform_is_refused(farmed: FarmRepository, tmp_path: Path) -> None:
     out = tmp_path / "out"
     amd64 = farmed.images["amd64"].digest
     _results(farmed, "9.4.0", out, {"i386": (JobStatus.BUILT, amd64, None)})

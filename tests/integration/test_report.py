@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from orchestrator import cli, oci, proc, registry, report
+from tests.fakes.windows import push_fake_windows_image
 
 RUN_ID = uuid.uuid4().hex[:10]
 FOREIGN_DATE = "Tue, 18 Sep 2018 20:20:50 GMT"
@@ -33,6 +34,20 @@ WINDOWS_SHELL = [
     "powershell",
     "-Command",
     "$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue';",
+]
+FAKE_WINDOWS_HISTORY = [
+    {
+        "created": "2019-07-05T15:56:18.123456789Z",
+        "created_by": "Apply image 1809-RTM-amd64",
+    },
+    {
+        "created": "2019-07-10T12:41:26.5Z",
+        "created_by": " ".join(WINDOWS_SHELL) + " #(nop)  SHELL [" + " ".join(WINDOWS_SHELL) + "]",
+    },
+    {
+        "created": "2019-08-01T21:20:00Z",
+        "created_by": " ".join(WINDOWS_SHELL) + " Write-Host ('fake {0}' -f $env:X)",
+    },
 ]
 
 
@@ -143,77 +158,27 @@ def test_linux_list_agrees_with_imagetools_and_blobs(
     assert "Last Modified" not in md  # the local registry sends none; the line is omitted
 
 
-def _push_fake_windows(client: registry.Client, repo: str, foreign_url: str) -> dict[str, Any]:
-    """A FAKE windows/amd64 image (no Windows engine exists here), pushed through the API."""
-    config = {
-        "architecture": "amd64",
-        "os": "windows",
-        "os.version": "10.0.17763.615",
-        "docker_version": "18.03.1-ee-4",
-        "config": {"Cmd": ["python"], "Shell": WINDOWS_SHELL},
-        "history": [
-            {
-                "created": "2019-07-05T15:56:18.123456789Z",
-                "created_by": "Apply image 1809-RTM-amd64",
-            },
-            {
-                "created": "2019-07-10T12:41:26.5Z",
-                "created_by": " ".join(WINDOWS_SHELL)
-                + " #(nop)  SHELL ["
-                + " ".join(WINDOWS_SHELL)
-                + "]",
-            },
-            {
-                "created": "2019-08-01T21:20:00Z",
-                "created_by": " ".join(WINDOWS_SHELL) + " Write-Host ('fake {0}' -f $env:X)",
-            },
-        ],
-        "rootfs": {"type": "layers", "diff_ids": []},
-    }
-    config_bytes = json.dumps(config).encode()
-    config_digest = client.upload_blob(repo, config_bytes)
-    layer = f"fake windows layer {RUN_ID}".encode()
-    layer_digest = client.upload_blob(repo, layer)
-    foreign_digest = "sha256:" + hashlib.sha256(f"fake-foreign-{RUN_ID}".encode()).hexdigest()
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": oci.MANIFEST_V2,
-        "config": {
-            "mediaType": oci.CONFIG,
-            "size": len(config_bytes),
-            "digest": config_digest,
-        },
-        "layers": [
-            {
-                "mediaType": oci.FOREIGN_LAYER,
-                "size": 4069985900,
-                "digest": foreign_digest,
-                "urls": [f"{foreign_url}/{foreign_digest}"],
-            },
-            {"mediaType": oci.LAYER, "size": len(layer), "digest": layer_digest},
-        ],
-    }
-    body = json.dumps(manifest, indent=3).encode()
-    digest = client.put_manifest(repo, "fake-windows", body, oci.MANIFEST_V2)
-    return {
-        "mediaType": oci.MANIFEST_V2,
-        "size": len(body),
-        "digest": digest,
-        "platform": {"architecture": "amd64", "os": "windows", "os.version": "10.0.17763.615"},
-    }
-
-
 def test_mixed_linux_and_fake_windows_list(
     linux_list: str, client: registry.Client, foreign_server: str, tmp_path: Path
 ) -> None:
     ref = registry.parse_reference(linux_list)
-    windows = _push_fake_windows(client, ref.repository, foreign_server)
+    windows = push_fake_windows_image(
+        client,
+        ref.repository,
+        run_id=RUN_ID,
+        os_version="10.0.17763.615",
+        docker_version="18.03.1-ee-4",
+        shell=WINDOWS_SHELL,
+        history=FAKE_WINDOWS_HISTORY,
+        foreign_url=foreign_server,
+        foreign_size=4069985900,
+    )
     linux_entries = json.loads(_inspect_raw(linux_list))["manifests"]
     body = json.dumps(
         {
             "schemaVersion": 2,
             "mediaType": oci.MANIFEST_LIST,
-            "manifests": [*linux_entries, windows],
+            "manifests": [*linux_entries, windows.list_entry()],
         },
         indent=3,
     ).encode()
@@ -224,7 +189,7 @@ def test_mixed_linux_and_fake_windows_list(
     assert cli.main(["report", mixed, "--out", str(tmp_path)]) == 0
     md = (tmp_path / ref.repository / "mixed.md").read_text(encoding="utf-8")
     win = md.split("### `" + mixed + "` - windows version 10.0.17763.615; amd64\n", 1)[1]
-    assert f"$ docker pull {ref.name}@{windows['digest']}\n" in win
+    assert f"$ docker pull {ref.name}@{windows.digest}\n" in win
     assert "-\tDocker Version: 18.03.1-ee-4\n" in win
     assert (
         '-\t`SHELL`: `["powershell","-Command","$ErrorActionPreference = \'Stop\'; '

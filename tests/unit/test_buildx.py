@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from orchestrator import buildx, proc
-from orchestrator.buildx import DEFAULT_ROUTE, ImageOutput, Route
+from orchestrator.buildx import DEFAULT_ROUTE, Route
 from orchestrator.errors import CommandFailed, ConfigError
 from orchestrator.platforms import ARCHES, Platform, builder_can_build
 
@@ -25,7 +25,6 @@ def test_build_argv_default_route_loads_under_the_key_tag() -> None:
         tag="localhost:5000/python:build-0123456789ab-arm64v8",
         build_args=(("PYTHON_BUILD_PROFILE", "quick"), ("PYTHON_DOWNLOAD_BASE", "http://x/")),
         labels=(("io.orchestrate.content-key", "k"),),
-        metadata_file=Path("/logs/j.metadata.json"),
         network="host",
     )
     assert argv == [
@@ -39,7 +38,6 @@ def test_build_argv_default_route_loads_under_the_key_tag() -> None:
         "--network", "host",
         "--tag", "localhost:5000/python:build-0123456789ab-arm64v8",
         "--load",
-        "--metadata-file", "/logs/j.metadata.json",
         "--provenance=false",
         "/r/dockerfiles/3.13/bookworm",
     ]  # fmt: skip
@@ -58,20 +56,6 @@ def test_build_argv_routes_to_a_context_or_a_builder() -> None:
     assert on_builder[:5] == ["docker", "buildx", "build", "--builder", "arm-node"]
     assert "--no-cache" not in on_builder
     assert "--no-cache" in buildx.build_argv(route=DEFAULT_ROUTE, no_cache=True, **common)
-
-
-def test_image_output_for_container_drivers() -> None:
-    out = ImageOutput("localhost:5000/python", push=True, push_by_digest=True)
-    assert out.render() == "type=image,name=localhost:5000/python,push=true,push-by-digest=true"
-    argv = buildx.build_argv(
-        route=Route(builder="b"),
-        platform=ARM64,
-        dockerfile=Path("D"),
-        context=Path("."),
-        output=out,
-    )
-    assert "--load" not in argv
-    assert argv[argv.index("--output") + 1] == out.render()
 
 
 def test_push_and_inspect_argv() -> None:
@@ -109,36 +93,6 @@ def test_builder_overrides_report_every_problem() -> None:
         "--builder 'nonsense': expected ARCH=NAME",
         "--builder 'i386=': expected ARCH=NAME",
     )
-
-
-def test_metadata_of_the_engines_own_buildkit() -> None:
-    # Recorded from `docker buildx build --load --metadata-file` on Docker Engine 20.10 (docker
-    # driver): containerimage.digest is the image ID there, not a registry manifest digest,
-    # which is why the pushed digest is taken from `docker push` instead.
-    meta = buildx.read_metadata(DATA / "metadata-docker-driver-load.json")
-    assert meta.digest == "sha256:975280ff30c2f95b93912fd3f1ae456b3dbd66e081948929fa73c918bb0b9a55"
-    assert meta.config_digest is None
-    assert meta.raw["buildx.build.ref"].startswith("default/default/")
-
-
-def test_metadata_of_a_pushed_build() -> None:
-    # Recorded from `--output type=image,name=…,push=true` on the docker driver: here
-    # containerimage.digest is the manifest digest the registry answered with (checked by a
-    # HEAD of the tag when recorded), and the config digest is separate.
-    meta = buildx.read_metadata(DATA / "metadata-pushed.json")
-    assert meta.digest == "sha256:2477e8b39757e20e3c647f7eccffc09d1dddd64f1014fdef20a6d0a96c0f97cc"
-    assert meta.config_digest is not None and meta.config_digest != meta.digest
-    assert meta.name is None  # the docker driver does not write image.name
-
-
-def test_bad_metadata_names_the_file(tmp_path: Path) -> None:
-    bad = tmp_path / "m.json"
-    bad.write_text('{"containerimage.digest": "md5:x"}')
-    with pytest.raises(ConfigError, match=r"m\.json: containerimage\.digest: not a sha256"):
-        buildx.read_metadata(bad)
-    bad.write_text("{")
-    with pytest.raises(ConfigError, match="cannot read build metadata"):
-        buildx.read_metadata(bad)
 
 
 def test_push_digest_from_recorded_output() -> None:

@@ -13,10 +13,3 @@ def test_unit_tests_cannot_start_processes() -> None:
         subprocess.run(["true"], check=False)
     with pytest.raises(NoProcessesInUnitTests):
         proc.run(["true"])
-
-
-def test_unit_tests_cannot_reach_an_engine() -> None:
-    import docker
-
-    with pytest.raises(NoProcessesInUnitTests):
-        docker.from_env()

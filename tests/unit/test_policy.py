@@ -1,4 +1,4 @@
-"""The manifest policy (every case of issue 4, point 9) and the exact manifest-list bytes."""
+"""The tag-publishing policy (every case of issue 4, point 9) and the exact manifest-list bytes."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from pathlib import PurePosixPath
 import pytest
 
 from orchestrator.errors import ConfigError, UsageError
-from orchestrator.manifest import (
+from orchestrator.oci import MANIFEST_LIST, OCI_INDEX
+from orchestrator.oci import digest as digest_of
+from orchestrator.oci import list_bytes as manifest_list
+from orchestrator.plan import Job, Plan
+from orchestrator.platforms import ARCHES, Platform
+from orchestrator.policy import (
     Decision,
-    Entry,
+    ListEntry,
     TagOutcome,
     check_results,
     decide,
     failed,
     summary_lines,
 )
-from orchestrator.oci import MANIFEST_LIST, OCI_INDEX
-from orchestrator.oci import digest as digest_of
-from orchestrator.oci import list_bytes as manifest_list
-from orchestrator.plan import Job, Plan
-from orchestrator.platforms import ARCHES, Platform
 from orchestrator.results import JobResult, JobStatus
 
 V = "3.13.5"
@@ -286,15 +286,15 @@ def test_check_results_refuses_foreign_jobs_versions_and_platforms() -> None:
     check_results(plan, V, results)  # the good ones pass
 
 
-def _entries() -> list[Entry]:
+def _entries() -> list[ListEntry]:
     v2 = "application/vnd.docker.distribution.manifest.v2+json"
     return [
-        Entry("a", v2, 528, _digest(1), Platform("linux", "amd64")),
-        Entry("b", v2, 529, _digest(2), Platform("linux", "arm", "v5")),
-        Entry("c", v2, 530, _digest(3), Platform("linux", "arm", "v7")),
-        Entry("d", v2, 531, _digest(4), Platform("linux", "arm64", "v8")),
-        Entry("e", v2, 532, _digest(5), Platform("linux", "386")),
-        Entry("f", v2, 3087, _digest(6), Platform("windows", "amd64", None, WIN_VERSION)),
+        ListEntry("a", v2, 528, _digest(1), Platform("linux", "amd64")),
+        ListEntry("b", v2, 529, _digest(2), Platform("linux", "arm", "v5")),
+        ListEntry("c", v2, 530, _digest(3), Platform("linux", "arm", "v7")),
+        ListEntry("d", v2, 531, _digest(4), Platform("linux", "arm64", "v8")),
+        ListEntry("e", v2, 532, _digest(5), Platform("linux", "386")),
+        ListEntry("f", v2, 3087, _digest(6), Platform("windows", "amd64", None, WIN_VERSION)),
     ]
 
 
