@@ -29,6 +29,7 @@ from orchestrator.matrix.model import (
     Variant,
 )
 from orchestrator.platforms import ARCHES, suggest
+from orchestrator.tags import tag_problems
 
 # The model's names, as ``from orchestrator.matrix import Line`` has always given them.
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
 
 # Names end up in paths, tags, job ids and (quoted) shell words: keep them boring.
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# A Docker tag: https://github.com/distribution/reference (tag grammar).
-TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
 HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 GPG_RE = re.compile(r"^[0-9A-F]{40}$")
@@ -330,7 +329,8 @@ def _check(doc: LMap, chk: _Checker, path: Path) -> Matrix:
     mc.profile_tasks(doc)
     mc.variants(doc)
     lines = mc.lines(doc)
-    _check_tags(chk, lines, mc.known_variants)
+    for where, key_path, message in tag_problems(lines, mc.known_variants):
+        chk.add(where, key_path, message)
     return Matrix(
         path=path,
         lines=tuple(lines),
@@ -645,65 +645,3 @@ def _no_quote_check(chk: _Checker) -> Callable[[str, int, str], bool]:
         return True
 
     return check
-
-
-# ---------------------------------------------------------------------------------------------
-# Tags (the Docker Official Images algebra; plan.py uses the same functions)
-
-
-def suffixed(word: str, suffix: str) -> str:
-    """``3.8-rc`` + ``buster`` → ``3.8-rc-buster``; ``latest`` + ``buster`` → ``buster``."""
-    if not suffix:
-        return word
-    return suffix if word == "latest" else f"{word}-{suffix}"
-
-
-def variant_tags(line: Line, variant: Variant) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(own tags, shared tags) of ``variant`` in ``line``.
-
-    - every variant: ``<word>-<variant>`` for each version word (``latest-X`` is just ``X``);
-    - the default Debian suite: shared bare ``<word>`` tags;
-    - the default slim variant: also ``<word>-slim``; the default Alpine: ``<word>-alpine``;
-    - Windows Server Core: shared ``<word>-windowsservercore`` and the bare ``<word>`` tags.
-    """
-    words = line.version_tags
-    own = [suffixed(w, variant.name) for w in words]
-    shared: list[str] = []
-    if variant.family == "debian" and variant.name == line.defaults.debian:
-        shared += [suffixed(w, "") for w in words]
-    elif variant.family == "debian-slim" and variant.name == line.defaults.slim:
-        own += [suffixed(w, "slim") for w in words]
-    elif variant.family == "alpine" and variant.name == line.defaults.alpine:
-        own += [suffixed(w, "alpine") for w in words]
-    elif variant.family == "windowsservercore":
-        shared += [suffixed(w, "windowsservercore") for w in words]
-        shared += [suffixed(w, "") for w in words]
-    return tuple(own), tuple(shared)
-
-
-def _check_tags(chk: _Checker, lines: list[Line], variants: dict[str, Variant]) -> None:
-    # A tag names one manifest list: it may be shared by variants of one line (SharedTags), but
-    # two lines, or two variants' own tags, must never produce the same tag.
-    owner: dict[str, tuple[str, str, bool]] = {}  # tag -> (line, variant, shared)
-    for line in lines:
-        for vname in line.variants:
-            variant = variants[vname]
-            own, shared = variant_tags(line, variant)
-            for tag, is_shared in [*((t, False) for t in own), *((t, True) for t in shared)]:
-                if not TAG_RE.match(tag):
-                    chk.add(
-                        line.line, f"lines.{line.name}", f"tag {tag!r} is not a valid Docker tag"
-                    )
-                    continue
-                prev = owner.get(tag)
-                if prev is None:
-                    owner[tag] = (line.name, vname, is_shared)
-                    continue
-                if prev[0] == line.name and prev[2] and is_shared:
-                    continue  # the same shared tag across this line's variants: one manifest list
-                chk.add(
-                    line.line,
-                    f"lines.{line.name}",
-                    f"tag {tag!r} of variant {vname!r} collides with variant {prev[1]!r} "
-                    f"of line {prev[0]!r}",
-                )
