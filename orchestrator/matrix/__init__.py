@@ -13,11 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from orchestrator.errors import ConfigError
+from orchestrator.matrix.loader import parse
 from orchestrator.matrix.model import (
     FAMILIES,
     VERSION_RE,
@@ -28,6 +26,7 @@ from orchestrator.matrix.model import (
     ProfileTaskRule,
     Variant,
 )
+from orchestrator.matrix.nodes import LList, LMap, kind_of
 from orchestrator.platforms import ARCHES, suggest
 from orchestrator.tags import tag_problems
 
@@ -51,78 +50,6 @@ OS_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
 BUILD_ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PIP_VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 URL_RE = re.compile(r"^https://\S+$")
-
-
-# ---------------------------------------------------------------------------------------------
-# YAML with line numbers
-
-
-class LMap(dict[Any, Any]):
-    """A mapping that knows its own line and the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class LList(list[Any]):
-    """A sequence that knows its own line and the line of each item (1-based)."""
-
-    line: int = 0
-    item_lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader recording node lines and refusing duplicate mapping keys."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, str, str]] = []
-        self.path: list[str] = []  # key path of the node being constructed
-
-
-def _path_text(parts: list[str]) -> str:
-    return "".join(p if p.startswith("[") else f".{p}" for p in parts).lstrip(".")
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LMap:
-    out = LMap()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    loader.flatten_mapping(node)
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if key in out:
-            where = _path_text([*loader.path, str(key)])
-            loader.duplicates.append(
-                (line, where, f"duplicate key {key!r} (first on line {out.key_lines[key]})")
-            )
-            continue
-        loader.path.append(str(key))
-        try:
-            out[key] = loader.construct_object(value_node, deep=True)
-        finally:
-            loader.path.pop()
-        out.key_lines[key] = line
-    return out
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LList:
-    items: list[Any] = []
-    for i, child in enumerate(node.value):
-        loader.path.append(f"[{i}]")
-        try:
-            items.append(loader.construct_object(child, deep=True))
-        finally:
-            loader.path.pop()
-    out = LList(items)
-    out.line = node.start_mark.line + 1
-    out.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,7 +89,7 @@ class _Checker:
         value = parent[key]
         line = parent.key_lines.get(key, parent.line)
         if not isinstance(value, LMap):
-            self.add(line, path, f"expected a mapping, got {_kind(value)}")
+            self.add(line, path, f"expected a mapping, got {kind_of(value)}")
             return None
         if keys is not None:
             self.keys(value, path, keys, required)
@@ -195,11 +122,11 @@ class _Checker:
         value = node[key]
         line = node.key_lines[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.add(line, path, f"expected a string, got {_kind(value)}")
+            self.add(line, path, f"expected a string, got {kind_of(value)}")
             return None
         if not isinstance(value, str):
             # 3.10 written unquoted is the float 3.1: refuse rather than guess.
-            self.add(line, path, f"expected a string, got {_kind(value)} {value!r} (quote it)")
+            self.add(line, path, f"expected a string, got {kind_of(value)} {value!r} (quote it)")
             return None
         if pattern is not None and not pattern.match(value):
             self.add(line, path, f"{value!r} is not {what}")
@@ -218,14 +145,14 @@ class _Checker:
         value = node[key]
         line = node.key_lines[key]
         if not isinstance(value, LList):
-            self.add(line, path, f"expected a list, got {_kind(value)}")
+            self.add(line, path, f"expected a list, got {kind_of(value)}")
             return None
         out: list[str] = []
         seen: set[str] = set()
         for i, (item, item_line) in enumerate(zip(value, value.item_lines, strict=True)):
             item_path = f"{path}[{i}]"
             if not isinstance(item, str):
-                self.add(item_line, item_path, f"expected a string, got {_kind(item)}")
+                self.add(item_line, item_path, f"expected a string, got {kind_of(item)}")
                 continue
             if item in seen:
                 self.add(item_line, item_path, f"{item!r} is listed twice")
@@ -252,18 +179,6 @@ class _Checker:
             )
             return False
         return True
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, LMap):
-        return "a mapping"
-    if isinstance(value, LList):
-        return "a list"
-    if value is None:
-        return "nothing"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
-        type(value), type(value).__name__
-    )
 
 
 TOP_KEYS = ("schema", "builders", "profile_tasks", "variants", "lines")
@@ -297,20 +212,9 @@ def load(path: Path) -> Matrix:
 def loads(text: str, path: Path = Path("matrix.yml")) -> Matrix:
     """Parse and check matrix.yml text (``path`` names it in messages)."""
     chk = _Checker(path.name)
-    loader = _LineLoader(text)
-    try:
-        doc = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path.name}:{line}: (yaml): {problem}") from None
-    finally:
-        loader.dispose()
-    for line, where, message in loader.duplicates:
+    doc, duplicates = parse(text, path.name)
+    for line, where, message in duplicates:
         chk.add(line, where, message)
-    if not isinstance(doc, LMap):
-        raise ConfigError(f"{path.name}:1: (top): expected a mapping, got {_kind(doc)}")
     matrix = _check(doc, chk, path)
     if chk.problems:
         raise ConfigError(chk.sorted())
@@ -501,7 +405,7 @@ class _MatrixChecker:
                 pgo = ln["pgo"]
             else:
                 chk.add(
-                    ln.key_lines["pgo"], f"{p}.pgo", f"expected a boolean, got {_kind(ln['pgo'])}"
+                    ln.key_lines["pgo"], f"{p}.pgo", f"expected a boolean, got {kind_of(ln['pgo'])}"
                 )
         rules = self.line_rules(ln, p, pgo)
         build_args = self.line_build_args(ln, p)
@@ -596,13 +500,13 @@ class _MatrixChecker:
         node = ln["profile_tasks"]
         if not isinstance(node, LList):
             where = ln.key_lines["profile_tasks"]
-            chk.add(where, f"{p}.profile_tasks", f"expected a list, got {_kind(node)}")
+            chk.add(where, f"{p}.profile_tasks", f"expected a list, got {kind_of(node)}")
             return ()
         rules: list[ProfileTaskRule] = []
         for i, (rule, where) in enumerate(zip(node, node.item_lines, strict=True)):
             rp = f"{p}.profile_tasks[{i}]"
             if not isinstance(rule, LMap):
-                chk.add(where, rp, f"expected a mapping, got {_kind(rule)}")
+                chk.add(where, rp, f"expected a mapping, got {kind_of(rule)}")
                 continue
             chk.keys(rule, rp, RULE_KEYS, ("task",))
             task = chk.string(rule, "task", f"{rp}.task")
