@@ -1,19 +1,39 @@
-"""matrix.yml text → a document whose mappings and sequences know their lines.
+"""matrix.yml → a checked ``Matrix``: ``load(path)``, ``loads(text)``.
 
 ``parse`` reads with ``yaml.SafeLoader`` (a subclass, ``LineLoader``, that remembers the line of
 every mapping key and sequence item and refuses duplicate keys). A YAML syntax error, or a
 document that is not a mapping, is one ``ConfigError`` at once; duplicate keys are returned as
-problems, for the checker to report with its own.
+problems, for the checker (``orchestrator.matrix.checker``) to report with its own.
+
+No I/O besides reading the one file; no Docker, no subprocess.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from orchestrator.errors import ConfigError
+from orchestrator.matrix.checker import check
+from orchestrator.matrix.model import Matrix
 from orchestrator.matrix.nodes import LList, LMap, kind_of
+
+
+def load(path: Path) -> Matrix:
+    """Read and check matrix.yml; raise ConfigError listing every problem found."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return loads(text, path)
+
+
+def loads(text: str, path: Path = Path("matrix.yml")) -> Matrix:
+    """Parse and check matrix.yml text (``path`` names it in messages)."""
+    doc, duplicates = parse(text, path.name)
+    return check(doc, path, duplicates)
 
 
 class LineLoader(yaml.SafeLoader):
