@@ -36,6 +36,27 @@ def loads(text: str, path: Path = Path("matrix.yml")) -> Matrix:
     return check(doc, path, duplicates)
 
 
+def parse(text: str, filename: str) -> tuple[LMap, list[tuple[int, str, str]]]:
+    """The document, and its duplicate keys as (line, key path, message).
+
+    ``filename`` names the file in the ConfigError raised for a YAML syntax error or a document
+    that is not a mapping.
+    """
+    loader = LineLoader(text)
+    try:
+        doc = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{filename}:{line}: (yaml): {problem}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(doc, LMap):
+        raise ConfigError(f"{filename}:1: (top): expected a mapping, got {kind_of(doc)}")
+    return doc, loader.duplicates
+
+
 class LineLoader(yaml.SafeLoader):
     """SafeLoader recording node lines and refusing duplicate mapping keys."""
 
@@ -89,24 +110,3 @@ def _construct_llist(loader: LineLoader, node: yaml.SequenceNode) -> LList:
 
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_lmap)
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_llist)
-
-
-def parse(text: str, filename: str) -> tuple[LMap, list[tuple[int, str, str]]]:
-    """The document, and its duplicate keys as (line, key path, message).
-
-    ``filename`` names the file in the ConfigError raised for a YAML syntax error or a document
-    that is not a mapping.
-    """
-    loader = LineLoader(text)
-    try:
-        doc = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{filename}:{line}: (yaml): {problem}") from None
-    finally:
-        loader.dispose()
-    if not isinstance(doc, LMap):
-        raise ConfigError(f"{filename}:1: (top): expected a mapping, got {kind_of(doc)}")
-    return doc, loader.duplicates
