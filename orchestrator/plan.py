@@ -3,7 +3,7 @@
 ``expand(matrix, "3.8.0b3")`` gives one ``Job`` per (variant, architecture) of the line, in
 matrix order (variants in the line's order, each variant's architectures in its listed order),
 with a stable id (``3.8.0b3-buster-arm32v7``), its OCI platform, the Dockerfile it builds, its
-tags (Docker Official Images algebra, see ``matrix.variant_tags``) and the combinations left out,
+tags (Docker Official Images algebra, see ``orchestrator.tags``) and the combinations left out,
 each with the reason. Manifest lists follow the same order, which is the order the seed report
 shows (python:3.8-rc = buster's 7 Linux entries, then the three Windows Server Core ones).
 """
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from orchestrator.errors import UsageError
-from orchestrator.matrix import Line, Matrix, Variant, variant_tags
+from orchestrator.matrix import Line, Matrix, Variant
 from orchestrator.platforms import ARCHES, Platform, suggest
+from orchestrator.tags import manifest_lists, variant_tags
 
 DOCKERFILES = PurePosixPath("dockerfiles")
 
@@ -209,7 +210,7 @@ def expand(
         line=line.name,
         jobs=tuple(jobs),
         excluded=tuple(excluded),
-        manifests=manifests(jobs),
+        manifests=manifest_lists((job.id, job.all_tags) for job in jobs),
     )
 
 
@@ -231,12 +232,3 @@ def _check_selection(
             problems.append(f"--variant: unknown variant {v!r}{hint}")
     if problems:
         raise UsageError(problems)
-
-
-def manifests(jobs: Sequence[Job]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Every tag → the ids of the jobs in its manifest list, in job order."""
-    out: dict[str, list[str]] = {}
-    for job in jobs:
-        for tag in job.all_tags:
-            out.setdefault(tag, []).append(job.id)
-    return tuple((tag, tuple(ids)) for tag, ids in out.items())

@@ -1,4 +1,7 @@
-"""plan.expand over the real matrix.yml: ids, platforms, Dockerfiles and the tag algebra."""
+"""plan.expand over the real matrix.yml: ids, platforms, Dockerfiles, exclusions and filters.
+
+The tags and manifest lists of the plan are tested in test_tags.py.
+"""
 
 from __future__ import annotations
 
@@ -36,121 +39,6 @@ def test_38rc_job_ids_in_matrix_order(m: matrix.Matrix) -> None:
     assert ids[7:14] == [f"3.8.0b3-slim-buster-{a}" for a in LINUX7]
     assert ids[-3:] == [f"3.8.0b3-{w}-windows-amd64" for w in WINDOWS]
     assert len(ids) == len(set(ids)) == 24
-
-
-def test_38rc_tags(m: matrix.Matrix) -> None:
-    p = plan.expand(m, "3.8.0b3")
-    assert tags_of(p, "buster") == (
-        ("3.8.0b3-buster", "3.8-rc-buster", "rc-buster"),
-        ("3.8.0b3", "3.8-rc", "rc"),
-    )
-    assert tags_of(p, "slim-buster") == (
-        (
-            "3.8.0b3-slim-buster",
-            "3.8-rc-slim-buster",
-            "rc-slim-buster",
-            "3.8.0b3-slim",
-            "3.8-rc-slim",
-            "rc-slim",
-        ),
-        (),
-    )
-    assert tags_of(p, "alpine3.10") == (
-        (
-            "3.8.0b3-alpine3.10",
-            "3.8-rc-alpine3.10",
-            "rc-alpine3.10",
-            "3.8.0b3-alpine",
-            "3.8-rc-alpine",
-            "rc-alpine",
-        ),
-        (),
-    )
-    for w in WINDOWS:
-        assert tags_of(p, w) == (
-            (f"3.8.0b3-{w}", f"3.8-rc-{w}", f"rc-{w}"),
-            (
-                "3.8.0b3-windowsservercore",
-                "3.8-rc-windowsservercore",
-                "rc-windowsservercore",
-                "3.8.0b3",
-                "3.8-rc",
-                "rc",
-            ),
-        )
-
-
-def test_prerelease_never_gets_final_tags(m: matrix.Matrix) -> None:
-    tags = plan.expand(m, "3.8.0b3").tag_map()
-    for forbidden in ("3.8", "3", "latest", "3.8-buster", "3-buster", "buster", "slim", "alpine"):
-        assert forbidden not in tags
-
-
-def test_38rc_manifest_list_is_seven_linux_then_three_windows(m: matrix.Matrix) -> None:
-    p = plan.expand(m, "3.8.0b3")
-    ids = p.tag_map()["3.8-rc"]
-    assert ids == tuple(
-        [f"3.8.0b3-buster-{a}" for a in LINUX7] + [f"3.8.0b3-{w}-windows-amd64" for w in WINDOWS]
-    )
-    assert p.tag_map()["rc-windowsservercore"] == ids[7:]
-    assert [p.job(i).platform.os_version for i in ids[7:]] == [
-        "10.0.14393.3085",
-        "10.0.17134.885",
-        "10.0.17763.615",
-    ]
-
-
-def test_37_tags(m: matrix.Matrix) -> None:
-    p = plan.expand(m, "3.7.4")
-    assert tags_of(p, "buster") == (
-        ("3.7.4-buster", "3.7-buster", "3-buster", "buster"),
-        ("3.7.4", "3.7", "3", "latest"),
-    )
-    assert tags_of(p, "slim-buster")[0] == (
-        "3.7.4-slim-buster",
-        "3.7-slim-buster",
-        "3-slim-buster",
-        "slim-buster",
-        "3.7.4-slim",
-        "3.7-slim",
-        "3-slim",
-        "slim",
-    )
-    assert tags_of(p, "alpine3.10")[0][-4:] == ("3.7.4-alpine", "3.7-alpine", "3-alpine", "alpine")
-    assert tags_of(p, "stretch") == (("3.7.4-stretch", "3.7-stretch", "3-stretch", "stretch"), ())
-    assert tags_of(p, "slim-stretch") == (
-        ("3.7.4-slim-stretch", "3.7-slim-stretch", "3-slim-stretch", "slim-stretch"),
-        (),
-    )
-    assert tags_of(p, "alpine3.9") == (
-        ("3.7.4-alpine3.9", "3.7-alpine3.9", "3-alpine3.9", "alpine3.9"),
-        (),
-    )
-    assert tags_of(p, "windowsservercore-1809")[1] == (
-        "3.7.4-windowsservercore",
-        "3.7-windowsservercore",
-        "3-windowsservercore",
-        "windowsservercore",
-        "3.7.4",
-        "3.7",
-        "3",
-        "latest",
-    )
-    assert len(p.tag_map()["latest"]) == 10
-
-
-def test_36_has_no_windows_and_no_3_or_latest(m: matrix.Matrix) -> None:
-    p = plan.expand(m, "3.6.9")
-    assert {j.variant for j in p.jobs} == {
-        "buster",
-        "slim-buster",
-        "stretch",
-        "slim-stretch",
-        "alpine3.10",
-        "alpine3.9",
-    }
-    assert tags_of(p, "buster")[1] == ("3.6.9", "3.6")
-    assert "latest" not in p.tag_map() and "3" not in p.tag_map()
 
 
 def test_313_line(m: matrix.Matrix) -> None:
