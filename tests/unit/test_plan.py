@@ -14,21 +14,9 @@ from orchestrator import matrix, plan
 from orchestrator.cli import main
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.platforms import Platform
+from tests.unit.planning import LINUX7, WINDOWS, tags_of
 
 REPO = Path(__file__).resolve().parents[2]
-LINUX7 = ["amd64", "arm32v5", "arm32v7", "arm64v8", "i386", "ppc64le", "s390x"]
-WINDOWS = ["windowsservercore-ltsc2016", "windowsservercore-1803", "windowsservercore-1809"]
-
-
-@pytest.fixture(scope="module")
-def m() -> matrix.Matrix:
-    return matrix.load(REPO / "matrix.yml")
-
-
-def tags_of(p: plan.Plan, variant: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    job = next(j for j in p.jobs if j.variant == variant)
-    assert all(j.tags == job.tags for j in p.jobs if j.variant == variant)
-    return job.tags, job.shared_tags
 
 
 def test_38rc_job_ids_in_matrix_order(m: matrix.Matrix) -> None:

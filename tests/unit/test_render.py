@@ -25,11 +25,6 @@ UPDATE = os.environ.get("ORCHESTRATE_UPDATE_GOLDENS") == "1"
 
 
 @pytest.fixture(scope="module")
-def m() -> matrix.Matrix:
-    return matrix.load(REPO / "matrix.yml")
-
-
-@pytest.fixture(scope="module")
 def rendered(m: matrix.Matrix) -> dict[PurePosixPath, str]:
     return render.render_all(m, REPO)
 
