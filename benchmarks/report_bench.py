@@ -80,16 +80,8 @@ def push_list(client: registry.Client, repo: str, cdn: str) -> str:
             blob = f"{repo} platform {n} layer {i}".encode() * 50
             digest = client.upload_blob(repo, blob)
             layers.append({"mediaType": oci.LAYER, "size": len(blob), "digest": digest})
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": oci.MANIFEST_V2,
-            "config": {
-                "mediaType": oci.CONFIG,
-                "size": len(config_bytes),
-                "digest": client.upload_blob(repo, config_bytes),
-            },
-            "layers": layers,
-        }
+        config_digest = client.upload_blob(repo, config_bytes)
+        manifest = oci.image_manifest(config_digest, len(config_bytes), layers)
         body = json.dumps(manifest).encode()
         digest = client.put_manifest(repo, oci.digest(body), body, oci.MANIFEST_V2)
         entries.append(

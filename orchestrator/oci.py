@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from orchestrator.platforms import Platform
@@ -77,3 +77,15 @@ def list_bytes(entries: Sequence[Descriptor], *, oci_index: bool = False) -> tup
     # Indent 3 is what `docker manifest push` writes; any stable form would do, the digest is
     # computed from exactly these bytes.
     return media_type, json.dumps(doc, indent=3).encode() + b"\n"
+
+
+def image_manifest(
+    config_digest: str, config_size: int, layers: Sequence[Mapping[str, object]]
+) -> dict[str, object]:
+    """A Docker schema 2 image manifest naming a config blob and ``layers`` (descriptors)."""
+    return {
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_V2,
+        "config": {"mediaType": CONFIG, "size": config_size, "digest": config_digest},
+        "layers": list(layers),
+    }

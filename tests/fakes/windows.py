@@ -9,7 +9,6 @@ small real layer. The tag says it is fake (``fake-windows`` by default).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -68,25 +67,17 @@ def push_fake_windows_image(
     config_digest = client.upload_blob(repo, config_bytes)
     layer = f"fake windows layer {run_id}".encode()
     layer_digest = client.upload_blob(repo, layer)
-    foreign_digest = "sha256:" + hashlib.sha256(f"fake-foreign-{run_id}".encode()).hexdigest()
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": oci.MANIFEST_V2,
-        "config": {
-            "mediaType": oci.CONFIG,
-            "size": len(config_bytes),
-            "digest": config_digest,
+    foreign_digest = oci.digest(f"fake-foreign-{run_id}".encode())
+    layers = [
+        {
+            "mediaType": oci.FOREIGN_LAYER,
+            "size": foreign_size,
+            "digest": foreign_digest,
+            "urls": [f"{foreign_url}/{foreign_digest}"],
         },
-        "layers": [
-            {
-                "mediaType": oci.FOREIGN_LAYER,
-                "size": foreign_size,
-                "digest": foreign_digest,
-                "urls": [f"{foreign_url}/{foreign_digest}"],
-            },
-            {"mediaType": oci.LAYER, "size": len(layer), "digest": layer_digest},
-        ],
-    }
+        {"mediaType": oci.LAYER, "size": len(layer), "digest": layer_digest},
+    ]
+    manifest = oci.image_manifest(config_digest, len(config_bytes), layers)
     body = json.dumps(manifest, indent=3).encode()
     digest = client.put_manifest(repo, tag, body, oci.MANIFEST_V2)
     return FakeWindowsImage(digest, oci.MANIFEST_V2, len(body), os_version)

@@ -41,16 +41,9 @@ def _push_image(
     descriptors = [
         {"mediaType": LAYER, "size": len(b), "digest": client.upload_blob(repo, b)} for b in layers
     ]
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": oci.MANIFEST_V2,
-        "config": {
-            "mediaType": oci.CONFIG,
-            "size": len(config_bytes),
-            "digest": config_digest,
-        },
-        "layers": (extra_layers or []) + descriptors,
-    }
+    manifest = oci.image_manifest(
+        config_digest, len(config_bytes), (extra_layers or []) + descriptors
+    )
     body = json.dumps(manifest).encode()
     digest = client.put_manifest(repo, oci.digest(body), body, oci.MANIFEST_V2)
     return digest, {"mediaType": oci.MANIFEST_V2, "size": len(body), "digest": digest}
