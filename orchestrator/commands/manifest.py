@@ -18,16 +18,19 @@ from typing import Any
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import policy, publish
+from orchestrator.commands import new_parser
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.results import JobResult, read_results
-from orchestrator.workspace import find_root
+from orchestrator.workspace import Workspace, find_root
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "manifest",
+    p = new_parser(
+        sub,
+        handle,
+        name="manifest",
         help="assemble and push manifest lists from the results of per-architecture builds",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        doc=__doc__,
     )
     p.add_argument("version", metavar="VERSION", help="release (3.13.5), line or alias")
     p.add_argument(
@@ -66,7 +69,6 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="push OCI image indexes, not Docker manifest lists",
     )
-    p.set_defaults(func=handle)
 
 
 def target_repository(results: list[JobResult], registry_host: str | None, name: str | None) -> str:
@@ -95,7 +97,7 @@ def target_repository(results: list[JobResult], registry_host: str | None, name:
 
 def handle(args: argparse.Namespace) -> int:
     root = find_root(args.root)
-    m = matrixmod.load(root / "matrix.yml")
+    m = matrixmod.load(Workspace(root).matrix)
     plan = planmod.expand(m, args.version, variants=args.variant)
     require = [a for group in args.require for a in group]
     if require and not args.keep_going:

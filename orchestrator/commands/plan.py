@@ -15,20 +15,22 @@ from typing import Any
 
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
-from orchestrator.workspace import find_root
+from orchestrator.commands import new_parser
+from orchestrator.workspace import Workspace, find_root
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "plan",
+    p = new_parser(
+        sub,
+        handle,
+        name="plan",
         help="expand the matrix into build jobs, tags and manifest lists",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        doc=__doc__,
     )
     p.add_argument("version", metavar="VERSION", help="release (3.8.0b3), line (3.8-rc) or alias")
     p.add_argument("--arch", action="append", default=[], help="only this architecture")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
     p.add_argument("--format", choices=("table", "json", "github"), default="table")
-    p.set_defaults(func=handle)
 
 
 def job_json(job: planmod.Job) -> dict[str, Any]:
@@ -114,7 +116,7 @@ def plan_table(plan: planmod.Plan) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     root = find_root(args.root)
-    m = matrixmod.load(root / "matrix.yml")
+    m = matrixmod.load(Workspace(root).matrix)
     plan = planmod.expand(m, args.version, arches=args.arch, variants=args.variant)
     if args.format == "json":
         sys.stdout.write(json.dumps(plan_json(plan), indent=2) + "\n")

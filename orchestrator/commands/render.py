@@ -18,18 +18,21 @@ import structlog
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import render as rendermod
+from orchestrator.commands import new_parser
 from orchestrator.errors import CheckFailed, UsageError
 from orchestrator.platforms import ARCHES, suggest
-from orchestrator.workspace import find_root
+from orchestrator.workspace import Workspace, find_root
 
 log = structlog.get_logger(__name__)
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "render",
+    p = new_parser(
+        sub,
+        handle,
+        name="render",
         help="render the Dockerfiles from matrix.yml and templates/",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        doc=__doc__,
     )
     p.add_argument("versions", nargs="*", metavar="VERSION", help="release, line or alias")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
@@ -37,7 +40,6 @@ def add_parser(sub: Any) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print, write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 if dockerfiles/ differs")
-    p.set_defaults(func=handle)
 
 
 def select_jobs(
@@ -76,7 +78,7 @@ def select_jobs(
 
 def handle(args: argparse.Namespace) -> int:
     root: Path = find_root(args.root)
-    m = matrixmod.load(root / "matrix.yml")
+    m = matrixmod.load(Workspace(root).matrix)
     versions = tuple(m.line_for(v).version for v in args.versions)
     every = rendermod.render_all(m, root, versions)
     filtered = bool(args.variant or args.arch)

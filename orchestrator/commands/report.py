@@ -19,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import registry, report
+from orchestrator.commands import new_parser
 from orchestrator.errors import UsageError
 
 
 def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "report",
+    p = new_parser(
+        sub,
+        handle,
+        name="report",
         help="write the repo-info style report of published tags (or diff two)",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        doc=__doc__,
     )
     p.add_argument("refs", nargs="*", metavar="REF", help="image reference, e.g. python:3.8-rc")
     p.add_argument(
@@ -45,7 +48,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--diff", nargs=2, type=Path, metavar=("OLD", "NEW"), help="compare two JSON reports"
     )
-    p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:

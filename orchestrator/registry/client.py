@@ -236,19 +236,12 @@ class Client:
         self, repository: str, reference: str, accept: tuple[str, ...] = oci.ACCEPT_ALL
     ) -> Head | None:
         """Digest, type and size of a manifest, or None when the registry has none."""
-        try:
-            response = self.request(
-                "HEAD",
-                f"/v2/{repository}/manifests/{reference}",
-                repository=repository,
-                headers={"Accept": ", ".join(accept)},
-                what=f"HEAD manifest {repository}:{reference}",
-            )
-        except RegistryError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return _head(response)
+        return self._head_or_none(
+            f"/v2/{repository}/manifests/{reference}",
+            repository=repository,
+            headers={"Accept": ", ".join(accept)},
+            what=f"HEAD manifest {repository}:{reference}",
+        )
 
     def put_manifest(self, repository: str, reference: str, content: bytes, media_type: str) -> str:
         """Upload a manifest (list/index or image) under a tag or digest; returns its digest."""
@@ -278,13 +271,18 @@ class Client:
 
     def head_blob(self, repository: str, digest: str) -> Head | None:
         """Size, type and ``Last-Modified`` of a blob (redirects followed), None if missing."""
+        return self._head_or_none(
+            f"/v2/{repository}/blobs/{digest}",
+            repository=repository,
+            what=f"HEAD blob {repository}@{digest}",
+        )
+
+    def _head_or_none(
+        self, path: str, *, repository: str, what: str, headers: Mapping[str, str] | None = None
+    ) -> Head | None:
+        """HEAD ``path``: what the registry says of it, or None when it answers 404."""
         try:
-            response = self.request(
-                "HEAD",
-                f"/v2/{repository}/blobs/{digest}",
-                repository=repository,
-                what=f"HEAD blob {repository}@{digest}",
-            )
+            response = self.request("HEAD", path, repository=repository, headers=headers, what=what)
         except RegistryError as exc:
             if exc.status == 404:
                 return None
