@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orchestrator import cli, oci, proc, registry, report
+from tests.fakes.http import Quiet, serving
 from tests.fakes.windows import push_fake_windows_image
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -65,10 +65,7 @@ def client(host: str) -> registry.Client:
 def foreign_server() -> Iterator[str]:
     """A loopback stand-in for the Windows base-layer CDN: HEAD answers with a date."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(Quiet, BaseHTTPRequestHandler):
         def do_HEAD(self) -> None:
             self.send_response(200)
             self.send_header("Last-Modified", FOREIGN_DATE)
@@ -76,12 +73,8 @@ def foreign_server() -> Iterator[str]:
             self.send_header("Content-Type", "application/octet-stream")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

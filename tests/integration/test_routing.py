@@ -17,11 +17,9 @@ takes ``PYTHON_DOWNLOAD_BASE`` and fetches from it; with a loopback base the pip
 from __future__ import annotations
 
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ import pytest
 
 from orchestrator import proc
 from orchestrator.results import JobStatus, read_results
+from tests.fakes.http import QuietFiles, serving
 from tests.integration.second_engine import SecondEngine, second_engine
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -86,17 +85,8 @@ def download_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (served / VERSION).mkdir()
     (served / VERSION / "SOURCE").write_text(f"Python {VERSION} source for run {RUN_ID}\n")
 
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    handler = partial(Quiet, directory=str(served))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(partial(QuietFiles, directory=str(served))) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _has_image(argv_prefix: list[str], ref: str) -> bool:

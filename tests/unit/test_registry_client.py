@@ -1,4 +1,4 @@
-"""The registry client against the in-process fake registry (``tests/unit/registry_fake.py``):
+"""The registry client against the in-process fake registry (``tests/fakes/registry.py``):
 manifests and blobs over real HTTP on 127.0.0.1, Basic and Bearer auth, redirects, retries.
 """
 
@@ -13,8 +13,8 @@ import structlog
 
 from orchestrator import oci, registry, retrying
 from orchestrator.errors import RegistryError
-from tests.unit import registry_fake
-from tests.unit.registry_fake import FakeRegistry, b64
+from tests.fakes import registry as registry_fake
+from tests.fakes.registry import FakeRegistry, b64
 
 
 @pytest.fixture(autouse=True)

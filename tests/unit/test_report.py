@@ -1,5 +1,6 @@
 """Collecting facts, the JSON report, atomic writing, --diff and the command, against the
-in-process fake registry of test_registry (real HTTP on 127.0.0.1; a stand-in, named as such)."""
+in-process fake registry of tests/fakes/registry.py (real HTTP on 127.0.0.1; a stand-in, named
+as such)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import structlog
 
 from orchestrator import cli, oci, registry, report, retrying
 from orchestrator.errors import ConfigError
-from tests.unit.registry_fake import FakeRegistry, fake  # noqa: F401 - the fixture
+from tests.fakes.registry import FakeRegistry, fake  # noqa: F401 - the fixture
 
 LAYER = oci.LAYER
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
+from tests.fakes.http import serving
 
 
 def b64(text: str) -> str:
@@ -163,10 +164,6 @@ def _handler(fake: FakeRegistry) -> type[BaseHTTPRequestHandler]:
 def fake() -> Iterator[FakeRegistry]:
     """A fake registry listening on 127.0.0.1 (a free port) for the length of a test."""
     state = FakeRegistry()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(state), poll=0.02) as port:
+        state.port = port
+        yield state
