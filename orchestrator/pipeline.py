@@ -60,6 +60,7 @@ from orchestrator import (
     runrecord,
     smoke,
 )
+from orchestrator import dockerfile as dockerfile_text
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import publish as publishmod
@@ -181,19 +182,11 @@ def render_step(
     return texts, written
 
 
-_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
-
-
-def declared_args(dockerfile: str) -> frozenset[str]:
-    """The build arguments a Dockerfile declares (``ARG NAME[=default]``)."""
-    return frozenset(_ARG.findall(dockerfile))
-
-
 def build_args_for(job: Job, dockerfile: str, options: Options) -> tuple[tuple[str, str], ...]:
     """The job's own build args, plus the download base and build profile where the Dockerfile
     takes them (the 3.13 templates do; the 2019 ones must stay byte-exact and do not)."""
     args = dict(job.build_args)
-    declared = declared_args(dockerfile)
+    declared = dockerfile_text.declared_args(dockerfile)
     if DOWNLOAD_ARG in declared and options.download_base:
         args[DOWNLOAD_ARG] = options.download_base
     if PROFILE_ARG in declared and options.profile:
@@ -254,38 +247,6 @@ class Preflight:
     blocked: dict[str, str]  # job id → why it cannot be built
 
 
-_FROM = re.compile(
-    r"^[ \t]*FROM[ \t]+(?:--platform=(\S+)[ \t]+)?(\S+)(?:[ \t]+AS[ \t]+(\S+))?[ \t]*$",
-    re.IGNORECASE | re.MULTILINE,
-)
-_BUILDPLATFORM = frozenset({"$BUILDPLATFORM", "${BUILDPLATFORM}"})
-
-# The platform `FROM --platform=$BUILDPLATFORM` stages run on: this machine's (x86-64 farms).
-BUILD_PLATFORM = Platform("linux", "amd64")
-
-
-def base_images(
-    job: Job, dockerfile: str, build_platform: Platform = BUILD_PLATFORM
-) -> tuple[tuple[str, Platform], ...]:
-    """Every image a job's Dockerfile starts a stage from, with the platform it is pulled for.
-
-    Stages named earlier and ``scratch`` are not images. A stage ``FROM --platform=$BUILDPLATFORM``
-    (a cross-building helper stage) pulls the build machine's image, every other one the job's.
-    A Dockerfile without a FROM line (never rendered that way) falls back to ``job.parent``.
-    """
-    stages: set[str] = set()
-    found: list[tuple[str, Platform]] = []
-    for platform_flag, image, name in _FROM.findall(dockerfile):
-        if image.lower() not in stages and image != "scratch":
-            where = build_platform if platform_flag in _BUILDPLATFORM else job.platform
-            found.append((image, where))
-        if name:
-            stages.add(name.lower())
-    if not found and not _FROM.search(dockerfile) and job.parent != "scratch":
-        found.append((job.parent, job.platform))
-    return tuple(dict.fromkeys(found))
-
-
 def preflight(
     plan: Plan,
     routes: Mapping[str, buildx.Route],
@@ -324,7 +285,9 @@ def preflight(
             continue
         text = texts.get(job.id, "") if texts is not None else ""
         lines: list[str] = []
-        for image, platform in base_images(job, text):
+        for image, platform in dockerfile_text.base_images(
+            text, target=job.platform, parent=job.parent
+        ):
             key = (image, platform)
             if key not in resolved:
                 try:

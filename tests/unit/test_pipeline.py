@@ -539,9 +539,7 @@ def test_schedule_stop_lets_running_jobs_finish_but_starts_nothing() -> None:
     assert list(results) == [jobs[0].id, jobs[1].id]
 
 
-def test_declared_args_and_network() -> None:
-    text = "FROM x\nARG PYTHON_DOWNLOAD_BASE=https://www.python.org/ftp/python\n  ARG B\n"
-    assert pipeline.declared_args(text) == {"PYTHON_DOWNLOAD_BASE", "B"}
+def test_network() -> None:
     assert pipeline.network_for((("PYTHON_DOWNLOAD_BASE", "http://127.0.0.1:8088/x"),)) == "host"
     assert pipeline.network_for((("PYTHON_DOWNLOAD_BASE", "http://localhost/x"),)) == "host"
     assert pipeline.network_for((("PYTHON_DOWNLOAD_BASE", pipeline.PYTHON_ORG),)) is None
@@ -614,14 +612,3 @@ def test_platform_matches() -> None:
     assert not platforms.matches(
         {"os": "windows", "architecture": "amd64", "os.version": "10.0.14393.3085"}, win
     )
-
-
-def test_base_images_of_every_stage() -> None:
-    tiny = (REPO / "tests/data/build-family/templates/tiny/debian.Dockerfile.j2").read_text()
-    j = job("arm32v7")
-    assert pipeline.base_images(j, tiny) == (("debian:bookworm-slim", pipeline.BUILD_PLATFORM),)
-    text = "FROM buildpack-deps:bookworm\nRUN x\n"
-    assert pipeline.base_images(j, text) == (("buildpack-deps:bookworm", j.platform),)
-    multi = "FROM a:1 AS one\nFROM one\nfrom --platform=linux/amd64 b:2 as two\nFROM scratch\n"
-    assert pipeline.base_images(j, multi) == (("a:1", j.platform), ("b:2", j.platform))
-    assert pipeline.base_images(j, "") == (("buildpack-deps:bookworm", j.platform),)
