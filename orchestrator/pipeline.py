@@ -28,20 +28,17 @@ registry under their content-key tags and skipped.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shlex
-import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from types import FrameType
 from typing import Protocol, TypeVar
 
 import structlog
@@ -371,7 +368,7 @@ def schedule(
     children) and waits for the running jobs to come back. Returns the results by job id (jobs
     never started are absent) and whether the run was interrupted.
 
-    While it runs, SIGINT and SIGTERM do the same through ``signals_call`` instead of raising
+    While it runs, SIGINT and SIGTERM do the same through ``proc.signals_call`` instead of raising
     KeyboardInterrupt wherever the main thread happens to be: an exception landing between
     taking a finished future out of ``running`` and storing its result would lose a job that
     was built and pushed (it would then be recorded "interrupted").
@@ -391,7 +388,7 @@ def schedule(
             on_interrupt()
 
     with (
-        signals_call(interrupt),
+        proc.signals_call(interrupt),
         ThreadPoolExecutor(max_workers=slots, thread_name_prefix="job") as pool,
     ):
         while pending or running:
@@ -423,29 +420,6 @@ def schedule(
     if error is not None:
         raise error
     return results, interrupted.is_set()
-
-
-@contextlib.contextmanager
-def signals_call(
-    handler: Callable[[], None], signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)
-) -> Iterator[None]:
-    """While inside, ``signals`` call ``handler()`` (in the main thread) instead of raising.
-
-    Outside the main thread (where Python cannot install handlers) this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        handler()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 # --------------------------------------------------------------------------- 7. one job
@@ -596,45 +570,8 @@ def log_tail(path: Path, lines: int = LOG_TAIL) -> tuple[str, ...]:
     return tuple(line.rstrip() for line in text.splitlines()[-lines:])
 
 
-# --------------------------------------------------------------------------- interrupts
-
-
-def child_pids(parent: int | None = None, proc_dir: Path = Path("/proc")) -> list[int]:
-    """The PIDs of this process's direct children (read from /proc/<pid>/stat)."""
-    parent = os.getpid() if parent is None else parent
-    found: list[int] = []
-    for entry in proc_dir.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Field 4 (ppid) follows the command name, which is in parentheses and may hold spaces.
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and fields[1] == str(parent):
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def _stop_children_quietly() -> None:
-    stop_children()
-
-
-def stop_children(sig: int = signal.SIGINT) -> list[int]:
-    """Interrupt the commands this process started (``docker buildx``/``run``/``push``).
-
-    SIGINT makes the docker CLI cancel its build (BuildKit drops the solve) or stop its
-    container (``docker run`` forwards the signal); ``proc.run`` then returns in the worker
-    thread, which marks the job interrupted. Only our own children, each by its PID.
-    """
-    pids = child_pids()
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-    if pids:
-        log.info("build.children_interrupted", pids=pids)
-    return pids
+    proc.stop_children()
 
 
 # --------------------------------------------------------------------------- the registry view

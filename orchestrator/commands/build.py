@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import urllib.request
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from orchestrator import pipeline
+from orchestrator import pipeline, proc
 from orchestrator.buildx import parse_builder_overrides
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.platforms import ARCHES
@@ -167,11 +166,6 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
     )
 
 
-def _interrupt() -> None:
-    # SIGTERM (CI cancelling a job, `kill PID`) stops the run as Ctrl-C does.
-    raise KeyboardInterrupt
-
-
 def handle(args: argparse.Namespace) -> int:
     options = options_from(args)
     log.info(
@@ -182,7 +176,7 @@ def handle(args: argparse.Namespace) -> int:
         profile=options.profile,
         download_base=options.download_base,
     )
-    with pipeline.signals_call(_interrupt, (signal.SIGTERM,)):
+    with proc.sigterm_interrupts():
         outcome = pipeline.run(options)
     sys.stdout.write(pipeline.summary(outcome))
     sys.stdout.flush()

@@ -590,15 +590,6 @@ def test_preflight_reports_unreachable_and_unable_builders() -> None:
     assert pre.parents == {}
 
 
-def test_child_pids_reads_proc(tmp_path: Path) -> None:
-    for pid, ppid, comm in ((10, 1, "init"), (11, 10, "docker buildx) x"), (12, 10, "docker")):
-        (tmp_path / str(pid)).mkdir()
-        (tmp_path / str(pid) / "stat").write_text(f"{pid} ({comm}) S {ppid} 1 1 0\n")
-    (tmp_path / "self").mkdir()
-    assert pipeline.child_pids(10, tmp_path) == [11, 12]
-    assert pipeline.child_pids(99, tmp_path) == []
-
-
 def test_platform_matches() -> None:
     from orchestrator import platforms
     from orchestrator.platforms import ARCHES
