@@ -13,16 +13,13 @@ failed before any job ran; 130 interrupted (Ctrl-C or SIGTERM), nothing publishe
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from orchestrator import pipeline, proc
+from orchestrator import farm, pipeline, proc
 from orchestrator.buildx import parse_builder_overrides
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.platforms import ARCHES
@@ -30,7 +27,6 @@ from orchestrator.workspace import find_root
 
 log = structlog.get_logger(__name__)
 
-FARM_DIR = "/var/lib/orchestrate-farm"
 PROFILES = ("quick", "full")
 
 
@@ -107,28 +103,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=handle)
 
 
-def farm_download_base(farm_dir: Path | None = None) -> str | None:
-    """The farm's CPython source mirror (``…/ftp/python``) when its state says it is up."""
-    farm_dir = farm_dir or Path(os.environ.get("ORCHESTRATE_FARM_DIR", FARM_DIR))
-    try:
-        state = json.loads((farm_dir / "state" / "sources.json").read_text())
-    except (OSError, ValueError):
-        return None
-    base = state.get("download_base") or state.get("url")
-    if not isinstance(base, str) or not base:
-        return None
-    base = base.rstrip("/")
-    if not base.endswith("/ftp/python"):
-        base += "/ftp/python"
-    try:
-        with urllib.request.urlopen(base + "/", timeout=3) as response:  # noqa: S310 - http(s) URL from the farm state
-            if response.status >= 400:
-                return None
-    except OSError:
-        return None
-    return base
-
-
 def options_from(args: argparse.Namespace) -> pipeline.Options:
     problems: list[str] = []
     if args.jobs < 1:
@@ -143,7 +117,7 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
     if problems:
         raise UsageError(problems)
     root = find_root(args.root)
-    download_base = args.download_base or farm_download_base() or pipeline.PYTHON_ORG
+    download_base = args.download_base or farm.source_mirror() or pipeline.PYTHON_ORG
     return pipeline.Options(
         version=args.version,
         root=root,

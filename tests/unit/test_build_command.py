@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 from pathlib import Path
 
@@ -55,16 +54,6 @@ def test_flags_reach_the_options(tmp_path: Path) -> None:
     assert opts.image_repository == "r:5000/team/py" and opts.jobs == 3
     assert opts.profile == "full" and opts.require == ("amd64",) and opts.keep_going
     assert opts.push_by_digest and opts.oci_index and opts.no_cache and opts.dry_run
-
-
-def test_farm_download_base_needs_state_and_an_answer(tmp_path: Path) -> None:
-    assert build.farm_download_base(tmp_path) is None  # no state file
-    (tmp_path / "state").mkdir()
-    (tmp_path / "state" / "sources.json").write_text("{not json")
-    assert build.farm_download_base(tmp_path) is None
-    # A mirror recorded but not answering (nothing listens on port 9 here): not used.
-    (tmp_path / "state" / "sources.json").write_text(json.dumps({"url": "http://127.0.0.1:9"}))
-    assert build.farm_download_base(tmp_path) is None
 
 
 def test_root_without_matrix_is_an_error(tmp_path: Path) -> None:
