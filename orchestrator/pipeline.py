@@ -73,7 +73,7 @@ from orchestrator.errors import (
 from orchestrator.matrix import Matrix
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import Platform
-from orchestrator.progress import State, View
+from orchestrator.progress import ProgressView, State
 from orchestrator.results import JobResult, JobStatus
 
 log = structlog.get_logger(__name__)
@@ -477,7 +477,7 @@ def build_job(
     jp: JobPlan,
     *,
     options: Options,
-    view: View,
+    view: ProgressView,
     interrupted: threading.Event,
     run: buildx.Runner = proc.run,
     clock: Callable[[], float] = time.monotonic,
@@ -660,7 +660,7 @@ class Deps:
     builders: Callable[[], Sequence[str]] | None = None
     publish: Publisher | None = None
     report: Reporter | None = None  # None → write_reports
-    view: Callable[[Sequence[str]], View] = progress.choose
+    view: Callable[[Sequence[str]], ProgressView] = progress.choose
     interrupted: threading.Event = field(default_factory=threading.Event)
     on_interrupt: Callable[[], None] = field(default=_stop_children_quietly)
     sleep: Callable[[float], None] = time.sleep
