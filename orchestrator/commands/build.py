@@ -19,7 +19,10 @@ from typing import Any
 
 import structlog
 
-from orchestrator import farm, pipeline, proc
+from orchestrator import farm, proc
+from orchestrator.build import release, summary
+from orchestrator.build.options import PYTHON_ORG, BuildOptions
+from orchestrator.build.schedule import default_jobs
 from orchestrator.buildx import parse_builder_overrides
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.platforms import ARCHES
@@ -46,7 +49,7 @@ def add_parser(sub: Any) -> None:
         "--jobs",
         "-j",
         type=int,
-        default=pipeline.default_jobs(),
+        default=default_jobs(),
         help="build slots; emulated and PGO jobs take two (default: cores, %(default)s)",
     )
     p.add_argument("--dry-run", action="store_true", help="print the plan and every buildx argv")
@@ -103,7 +106,7 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=handle)
 
 
-def options_from(args: argparse.Namespace) -> pipeline.Options:
+def options_from(args: argparse.Namespace) -> BuildOptions:
     problems: list[str] = []
     if args.jobs < 1:
         problems.append(f"--jobs {args.jobs}: must be at least 1")
@@ -117,8 +120,8 @@ def options_from(args: argparse.Namespace) -> pipeline.Options:
     if problems:
         raise UsageError(problems)
     root = find_root(args.root)
-    download_base = args.download_base or farm.source_mirror() or pipeline.PYTHON_ORG
-    return pipeline.Options(
+    download_base = args.download_base or farm.source_mirror() or PYTHON_ORG
+    return BuildOptions(
         version=args.version,
         root=root,
         variants=tuple(args.variant),
@@ -151,7 +154,7 @@ def handle(args: argparse.Namespace) -> int:
         download_base=options.download_base,
     )
     with proc.sigterm_interrupts():
-        outcome = pipeline.run(options)
-    sys.stdout.write(pipeline.summary(outcome))
+        outcome = release.build_release(options)
+    sys.stdout.write(summary.summary(outcome))
     sys.stdout.flush()
-    return pipeline.exit_code(outcome, options)
+    return summary.exit_code(outcome, options)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import cli, pipeline
+from orchestrator import cli
+from orchestrator.build import schedule
+from orchestrator.build.options import PYTHON_ORG
 from orchestrator.commands import build
 from orchestrator.errors import ConfigError, UsageError
 
@@ -25,8 +27,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert opts.arches == ("amd64", "i386") and opts.variants == ()
     assert (opts.registry, opts.repository) == ("localhost:5000", "python")
     assert opts.image_repository == "localhost:5000/python"
-    assert opts.profile == "quick" and opts.download_base == pipeline.PYTHON_ORG
-    assert opts.jobs == pipeline.default_jobs() and opts.hub_mirror == "localhost:5000"
+    assert opts.profile == "quick" and opts.download_base == PYTHON_ORG
+    assert opts.jobs == schedule.default_jobs() and opts.hub_mirror == "localhost:5000"
     assert not (opts.dry_run or opts.keep_going or opts.push_by_digest or opts.no_cache)
 
 
