@@ -77,7 +77,7 @@ def build_job(
             what=f"build {job.id}",
             sleep=sleep,
         )
-        if jp.pgo:
+        if jp.runs_profile:
             problem = smoke.profile_evidence(jp.log_file.read_text(errors="replace")).problem()
             if problem:
                 raise CheckFailed(problem)

@@ -7,7 +7,6 @@ job that is not built gets its reason through ``not_built``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +21,6 @@ PROFILE_ARG = "PYTHON_BUILD_PROFILE"
 INTERRUPTED = "interrupted"
 
 
-def is_heavy(job: Job, build_args: Sequence[tuple[str, str]]) -> bool:
-    """Emulated, or a PGO build whose profile run really happens (not ``--profile quick``)."""
-    return job.emulated or (job.pgo and dict(build_args).get(PROFILE_ARG) != "quick")
-
-
 @dataclass(frozen=True)
 class JobPlan:
     """Everything needed to build one job, decided before any build starts."""
@@ -38,12 +32,22 @@ class JobPlan:
     argv: tuple[str, ...]
     checks: tuple[smoke.Check, ...]
     log_file: Path
-    heavy: bool
-    pgo: bool  # a PGO build whose profile run must show in the log
+    build_args: tuple[tuple[str, str], ...]
 
     @property
     def id(self) -> str:
         return self.job.id
+
+    @property
+    def runs_profile(self) -> bool:
+        """A PGO build whose profile run really happens (not ``--profile quick``): its log
+        must show the run (``smoke.profile_evidence``)."""
+        return self.job.pgo and dict(self.build_args).get(PROFILE_ARG) != "quick"
+
+    @property
+    def heavy(self) -> bool:
+        """Takes two build slots (``schedule.cost``): emulated, or running a PGO profile."""
+        return self.job.emulated or self.runs_profile
 
 
 def not_built(job: Job, reason: str, key: str | None, repository: str) -> JobResult:

@@ -32,7 +32,6 @@ from orchestrator.build.jobs import (
     PROFILE_ARG,
     JobPlan,
     first_line,
-    is_heavy,
     not_built,
 )
 from orchestrator.build.options import BuildOptions
@@ -318,5 +317,4 @@ def plan_job(
         else ()
     )
     log_file = options.logs / f"{job.id}.log"
-    pgo = job.pgo and dict(args).get(PROFILE_ARG) != "quick"
-    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, is_heavy(job, args), pgo)
+    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, args)

@@ -17,12 +17,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from orchestrator import manifest, proc, retrying
-from orchestrator.build import progress
+from orchestrator.build import prepare, progress
 from orchestrator.build.connections import Connections
+from orchestrator.build.jobs import JobPlan
 from orchestrator.build.options import BuildOptions
+from orchestrator.buildx import DEFAULT_ROUTE
 from orchestrator.errors import CommandFailed, ConfigError
 from orchestrator.plan import Job, Plan
-from orchestrator.platforms import Platform
+from orchestrator.platforms import ARCHES, Platform
 from orchestrator.results import JobResult
 
 REPO = Path(__file__).resolve().parents[2]
@@ -183,8 +185,7 @@ def options(root: Path, **kw: Any) -> BuildOptions:
 
 
 def job(arch: str, variant: str = "bookworm", *, heavy: bool = False) -> Job:
-    from orchestrator.platforms import ARCHES
-
+    """A job of the 3.13 line; ``heavy`` makes it a PGO one."""
     return Job(
         id=f"3.13.5-{variant}-{arch}",
         version="3.13.5",
@@ -202,4 +203,18 @@ def job(arch: str, variant: str = "bookworm", *, heavy: bool = False) -> Job:
         builder=None,
         pgo=heavy,
         profile_task=None,
+    )
+
+
+def planned(
+    arch: str, variant: str = "bookworm", *, pgo: bool = False, profile: str | None = None
+) -> JobPlan:
+    """That job with its commands decided, as ``prepare`` hands it to the scheduler."""
+    args = (("PYTHON_BUILD_PROFILE", profile),) if profile else ()
+    return prepare.plan_job(
+        job(arch, variant, heavy=pgo),
+        route=DEFAULT_ROUTE,
+        key="0" * 64,
+        args=args,
+        options=BuildOptions(version="3.13.5", root=Path("/repo")),
     )

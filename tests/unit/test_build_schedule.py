@@ -12,8 +12,8 @@ import pytest
 import structlog
 
 from orchestrator.build import schedule
-from orchestrator.plan import Job
-from tests.unit.build_fakes import job
+from orchestrator.build.jobs import JobPlan
+from tests.unit.build_fakes import planned
 
 
 @pytest.fixture(autouse=True)
@@ -24,12 +24,12 @@ def _fresh_log_config() -> Iterator[None]:
 
 
 def test_schedule_keeps_order_and_caps_concurrency() -> None:
-    jobs = [job("amd64", f"v{i}") for i in range(6)]
+    jobs = [planned("amd64", f"v{i}") for i in range(6)]
     lock = threading.Lock()
     state = {"now": 0, "most": 0}
     started: list[str] = []
 
-    def run_one(j: Job) -> str:
+    def run_one(j: JobPlan) -> str:
         with lock:
             started.append(j.id)
             state["now"] += 1
@@ -48,12 +48,13 @@ def test_schedule_keeps_order_and_caps_concurrency() -> None:
 
 
 def test_heavy_jobs_take_two_slots() -> None:
-    jobs = [job("arm64v8", "a"), job("amd64", "b"), job("arm64v8", "c"), job("amd64", "d")]
+    jobs = [planned("arm64v8", "a"), planned("amd64", "b")]
+    jobs += [planned("arm64v8", "c"), planned("amd64", "d")]
     lock = threading.Lock()
     running: set[str] = set()
     seen: list[set[str]] = []
 
-    def run_one(j: Job) -> str:
+    def run_one(j: JobPlan) -> str:
         with lock:
             running.add(j.id)
             seen.append(set(running))
@@ -69,11 +70,11 @@ def test_heavy_jobs_take_two_slots() -> None:
 
 
 def test_schedule_interrupted_by_a_job_stops_everything() -> None:
-    jobs = [job("amd64", f"v{i}") for i in range(4)]
+    jobs = [planned("amd64", f"v{i}") for i in range(4)]
     calls: list[str] = []
     stopped: list[bool] = []
 
-    def run_one(j: Job) -> str:
+    def run_one(j: JobPlan) -> str:
         calls.append(j.id)
         if j.id.endswith("v1-amd64"):
             raise KeyboardInterrupt
@@ -93,11 +94,11 @@ def test_schedule_turns_a_signal_into_an_interrupt_without_losing_a_result(sig: 
     # A real signal to this process, sent by the job itself at the moment it finishes (as a
     # user's Ctrl-C after the first job): the job's result is kept, nothing new starts, and
     # no KeyboardInterrupt escapes. The previous handler is restored afterwards.
-    jobs = [job("amd64", f"v{i}") for i in range(3)]
+    jobs = [planned("amd64", f"v{i}") for i in range(3)]
     stopped: list[bool] = []
     before = signal.getsignal(sig)
 
-    def run_one(j: Job) -> str:
+    def run_one(j: JobPlan) -> str:
         if j.id.endswith("v0-amd64"):
             os.kill(os.getpid(), sig)
         return j.id
@@ -113,7 +114,7 @@ def test_schedule_turns_a_signal_into_an_interrupt_without_losing_a_result(sig: 
 
 
 def test_schedule_stop_lets_running_jobs_finish_but_starts_nothing() -> None:
-    jobs = [job("amd64", f"v{i}") for i in range(4)]
+    jobs = [planned("amd64", f"v{i}") for i in range(4)]
     results, _ = schedule.schedule(
         jobs, lambda j: j.id, slots=1, interrupted=threading.Event(),
         stop=lambda r: r.endswith("v1-amd64"), poll=0.01,
