@@ -1,4 +1,4 @@
-"""What a build talks to: the docker CLI, the registries, the publisher, the terminal.
+"""What a build talks to: the docker CLI, the registries, the farm, the publisher, the terminal.
 
 ``Connections`` holds the real ones by default; unit tests inject fakes (a fake ``docker`` for
 ``run``, a registry held in a dict, a publisher without a registry). ``RegistryLookups`` is
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from orchestrator import buildx, manifest, proc
+from orchestrator import buildx, farm, manifest, proc
 from orchestrator.build import progress
 from orchestrator.build.options import BuildOptions
 from orchestrator.build.progress import ProgressView
@@ -54,6 +54,7 @@ class Connections:
     interrupted: threading.Event = field(default_factory=threading.Event)
     on_interrupt: Callable[[], None] = field(default=_stop_children_quietly)
     sleep: Callable[[float], None] = time.sleep
+    source_mirror: Callable[[], str | None] = farm.source_mirror  # the farm's, when it is up
 
     def list_contexts(self) -> Sequence[str]:
         """The docker contexts a bare ``--builder`` name may mean."""

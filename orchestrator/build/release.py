@@ -1,10 +1,12 @@
 """The whole build, in order: prepare, build the jobs, publish the lists, write the reports.
 
-``build_release`` runs steps 1-6 (``prepare``), then either ``preview`` (``--dry-run``: every
-job's exact argv, nothing built or written) or step 7 (``build_jobs``: ``schedule`` +
-``job.build_job``, live progress, each finished job written to the journal at once), step 8
-(the manifest lists, ``publish.publish``) and step 9 (``write_reports``). No list is published
-with ``--push-by-digest`` or after an interruption (a partial run never moves a tag).
+``build_release`` settles the download base (``download_base``: the farm's source mirror is
+looked up here, not while parsing), runs steps 1-6 (``prepare``), then either ``preview``
+(``--dry-run``: every job's exact argv, nothing built or written) or step 7 (``build_jobs``:
+``schedule`` + ``job.build_job``, live progress, each finished job written to the journal at
+once), step 8 (the manifest lists, ``publish.publish``) and step 9 (``write_reports``). No list
+is published with ``--push-by-digest`` or after an interruption (a partial run never moves a
+tag).
 
 Ctrl-C (or SIGTERM) stops scheduling (``schedule`` handles both signals while jobs run; before
 that, ``commands.build`` turns SIGTERM into KeyboardInterrupt, as Ctrl-C already is), interrupts
@@ -17,7 +19,8 @@ content-key tags and skipped.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import structlog
 
@@ -28,7 +31,7 @@ from orchestrator.build import journal
 from orchestrator.build.connections import Connections, RegistryLookups
 from orchestrator.build.job import build_job
 from orchestrator.build.jobs import INTERRUPTED, JobPlan, Outcome, not_built
-from orchestrator.build.options import BuildOptions
+from orchestrator.build.options import PYTHON_ORG, BuildOptions
 from orchestrator.build.prepare import Prepared, prepare
 from orchestrator.build.progress import State
 from orchestrator.build.registry_view import BuildRegistry
@@ -42,6 +45,15 @@ log = structlog.get_logger(__name__)
 def build_release(options: BuildOptions, connections: Connections | None = None) -> Outcome:
     """All the steps, in order. Raises only for bad input (before anything is built)."""
     connections = connections or Connections()
+    options = replace(options, download_base=download_base(options, connections.source_mirror))
+    log.info(
+        "build.start",
+        version=options.version,
+        registry=options.image_repository,
+        jobs=options.jobs,
+        profile=options.profile,
+        download_base=options.download_base,
+    )
     if connections.registry is None:
         build_registry = BuildRegistry(hub_mirror=options.hub_mirror, policy=options.policy)
         for host in dict.fromkeys(h for h in (options.hub_mirror, options.registry) if h):
@@ -88,6 +100,12 @@ def build_release(options: BuildOptions, connections: Connections | None = None)
         reports=tuple(reports),
         notes=tuple(notes),
     )
+
+
+def download_base(options: BuildOptions, source_mirror: Callable[[], str | None]) -> str:
+    """``--download-base``, else the farm's CPython source mirror when it is up and answers,
+    else python.org."""
+    return options.download_base or source_mirror() or PYTHON_ORG
 
 
 def preview(prep: Prepared, options: BuildOptions) -> Outcome:

@@ -161,7 +161,9 @@ class FakePublish:
         ]
 
 
-def make_connections(docker: FakeDocker, publish: FakePublish) -> Connections:
+def make_connections(
+    docker: FakeDocker, publish: FakePublish, *, source_mirror: str | None = None
+) -> Connections:
     return Connections(
         run=docker,
         registry=docker.registry,
@@ -170,6 +172,7 @@ def make_connections(docker: FakeDocker, publish: FakePublish) -> Connections:
         view=progress.EventView,
         on_interrupt=lambda: None,
         sleep=lambda s: None,
+        source_mirror=lambda: source_mirror,
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from orchestrator.build import journal, release, summary
+from orchestrator.build.options import PYTHON_ORG
 from orchestrator.results import JobStatus
 from tests.unit.build_fakes import (
     REPO,
@@ -58,6 +59,19 @@ def test_first_run_builds_smoke_tests_pushes_and_publishes(root: Path) -> None:
         journal.path_for(root / ".orchestrate", "localhost:5000/python", "3.13.5"), "3.13.5"
     )
     assert {e.status for e in record.values()} == {"built"}
+
+
+def test_without_download_base_the_build_takes_the_farm_mirror_when_it_is_up(root: Path) -> None:
+    docker, publish = FakeDocker(FakeRegistry()), FakePublish()
+    opts = options(root, arches=("amd64",), variants=("bookworm",), download_base=None)
+    mirror = "http://127.0.0.1:8088/ftp/python"
+    release.build_release(opts, make_connections(docker, publish, source_mirror=mirror))
+    build = next(c for c in docker.calls if "build" in c)
+    assert f"PYTHON_DOWNLOAD_BASE={mirror}" in build and "--network" in build
+    again = FakeDocker(FakeRegistry())
+    release.build_release(opts, make_connections(again, publish))  # no mirror: python.org
+    build = next(c for c in again.calls if "build" in c)
+    assert f"PYTHON_DOWNLOAD_BASE={PYTHON_ORG}" in build and "--network" not in build
 
 
 def test_second_run_builds_nothing(root: Path) -> None:
