@@ -305,7 +305,6 @@ def plan_job(
         tag=ref,
         build_args=args,
         labels=((contentkey.KEY_LABEL, key),),
-        metadata_file=options.logs / f"{job.id}.metadata.json",
         network=network_for(args),
         no_cache=options.no_cache,
     )
