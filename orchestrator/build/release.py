@@ -9,11 +9,11 @@ is published with ``--push-by-digest`` or after an interruption (a partial run n
 tag).
 
 Ctrl-C (or SIGTERM) stops scheduling (``schedule`` handles both signals while jobs run; before
-that, ``commands.build`` turns SIGTERM into KeyboardInterrupt, as Ctrl-C already is), interrupts
-the running ``docker`` children of this process (``proc.stop_children``), marks the jobs that
-did not finish NOT_BUILT "interrupted", publishes nothing and exits 130. The same command
-afterwards continues where it stopped: finished jobs are found in the registry under their
-content-key tags and skipped.
+that, ``commands.build`` turns SIGTERM into KeyboardInterrupt with ``proc.sigterm_interrupts``,
+as Ctrl-C already is), interrupts the running ``docker`` children of this process
+(``proc.stop_children``), marks the jobs that did not finish NOT_BUILT "interrupted",
+publishes nothing and exits 130. The same command afterwards continues where it stopped:
+finished jobs are found in the registry under their content-key tags and skipped.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ import structlog
 from orchestrator import manifest, report
 from orchestrator import publish as publishmod
 from orchestrator import results as resultsmod
-from orchestrator.build import journal
 from orchestrator.build.connections import Connections, RegistryLookups
 from orchestrator.build.job import build_job
 from orchestrator.build.jobs import INTERRUPTED, JobPlan, Outcome, not_built
+from orchestrator.build.journal import Journal
+from orchestrator.build.journal import path_for as journal_path
 from orchestrator.build.options import PYTHON_ORG, BuildOptions
 from orchestrator.build.prepare import Prepared, prepare
 from orchestrator.build.progress import State
@@ -65,10 +66,10 @@ def build_release(options: BuildOptions, connections: Connections | None = None)
     if options.dry_run:
         return preview(prep, options)
     plan = prep.plan
-    record = journal.Journal(
-        journal.path_for(options.state, options.image_repository, plan.version), plan.version
+    journal = Journal(
+        journal_path(options.state, options.image_repository, plan.version), plan.version
     )
-    final, interrupted = build_jobs(prep, options, connections, record)
+    final, interrupted = build_jobs(prep, options, connections, journal)
     results = tuple(final[j.id] for j in plan.jobs)
     if options.results:
         resultsmod.write_results(options.results, plan.version, results)
@@ -125,13 +126,13 @@ def preview(prep: Prepared, options: BuildOptions) -> Outcome:
 
 
 def build_jobs(
-    prep: Prepared, options: BuildOptions, connections: Connections, record: journal.Journal
+    prep: Prepared, options: BuildOptions, connections: Connections, journal: Journal
 ) -> tuple[dict[str, JobResult], bool]:
     """Step 7: build what must be built, live progress, every finished job recorded at once."""
     final = dict(prep.decided)
 
     def remember(r: JobResult) -> None:
-        record.update(
+        journal.update(
             r.job_id,
             status=r.status.value,
             content_key=r.content_key,
