@@ -1,20 +1,27 @@
-"""The only module that starts processes. Argument lists only, never a shell.
+"""The only module that starts processes, and the one that stops them. Argument lists only.
 
 Every command is logged (``proc.run`` event with its argv); output is captured and shown only
 when the command fails (``CommandFailed`` carries it), or streamed to a log file for long
 builds. Tests replace nothing here: unit tests make ``subprocess.Popen`` raise (see
 ``tests/conftest.py``), integration tests run the real tools.
+
+Stopping: ``stop_children`` interrupts the commands this process started (each by its PID,
+found through /proc), and ``signals_call`` / ``sigterm_interrupts`` decide what SIGINT and
+SIGTERM do while a run is in progress.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 import structlog
@@ -151,3 +158,75 @@ def _pump(stream: IO[str] | None, sink: IO[str], tail: list[str], keep: int = 20
         tail.append(line)
         if len(tail) > keep:
             del tail[0]
+
+
+# --------------------------------------------------------------------------- stopping
+
+
+def child_pids(parent: int | None = None, proc_dir: Path = Path("/proc")) -> list[int]:
+    """The PIDs of this process's direct children (read from /proc/<pid>/stat)."""
+    parent = os.getpid() if parent is None else parent
+    found: list[int] = []
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Field 4 (ppid) follows the command name, which is in parentheses and may hold spaces.
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(parent):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def stop_children(sig: int = signal.SIGINT) -> list[int]:
+    """Interrupt the commands this process started (``docker buildx``/``run``/``push``).
+
+    SIGINT makes the docker CLI cancel its build (BuildKit drops the solve) or stop its
+    container (``docker run`` forwards the signal); ``run`` then returns in the worker thread,
+    which marks the job interrupted. Only our own children, each by its PID.
+    """
+    pids = child_pids()
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    if pids:
+        log.info("build.children_interrupted", pids=pids)
+    return pids
+
+
+@contextlib.contextmanager
+def signals_call(
+    handler: Callable[[], None], signals: Sequence[int] = (signal.SIGINT, signal.SIGTERM)
+) -> Iterator[None]:
+    """While inside, ``signals`` call ``handler()`` (in the main thread) instead of raising.
+
+    Outside the main thread (where Python cannot install handlers) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        handler()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _raise_keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While inside, SIGTERM (CI cancelling a job, ``kill PID``) stops a run as Ctrl-C does:
+    it raises KeyboardInterrupt in the main thread."""
+    with signals_call(_raise_keyboard_interrupt, (signal.SIGTERM,)):
+        yield

@@ -13,26 +13,14 @@ failed before any job ran; 130 interrupted (Ctrl-C or SIGTERM), nothing publishe
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import signal
+import dataclasses
 import sys
-import urllib.request
-from pathlib import Path
 from typing import Any
 
-import structlog
-
-from orchestrator import pipeline
-from orchestrator.buildx import parse_builder_overrides
-from orchestrator.errors import ConfigError, UsageError
-from orchestrator.platforms import ARCHES
+from orchestrator import proc
+from orchestrator.build import options, release, summary
+from orchestrator.build.options import BuildOptions
 from orchestrator.workspace import find_root
-
-log = structlog.get_logger(__name__)
-
-FARM_DIR = "/var/lib/orchestrate-farm"
-PROFILES = ("quick", "full")
 
 
 def add_parser(sub: Any) -> None:
@@ -42,148 +30,41 @@ def add_parser(sub: Any) -> None:
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("version", metavar="VERSION", help="release (3.13.5), line (3.13) or alias")
-    p.add_argument("--variant", action="append", default=[], help="only this variant (repeat)")
-    p.add_argument("--arch", action="append", default=[], help="only this architecture (repeat)")
-    p.add_argument("--registry", default="localhost:5000", help="push here (default: %(default)s)")
-    p.add_argument("--repository", default="python", help="repository (default: %(default)s)")
-    p.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=pipeline.default_jobs(),
-        help="build slots; emulated and PGO jobs take two (default: cores, %(default)s)",
-    )
-    p.add_argument("--dry-run", action="store_true", help="print the plan and every buildx argv")
-    p.add_argument(
-        "--keep-going",
-        action="store_true",
-        help="build every job even after a failure; with --require, publish lists without "
-        "the platforms that failed when all required ones succeeded",
-    )
-    p.add_argument(
-        "--require", action="append", default=[], metavar="ARCH", help="see --keep-going"
-    )
-    p.add_argument(
-        "--profile",
-        choices=PROFILES,
-        default="quick",
-        help="PYTHON_BUILD_PROFILE of the 3.13 templates: quick (no PGO/LTO, the farm demo's "
-        "default) or full (--enable-optimizations --with-lto, the upstream build)",
-    )
-    p.add_argument(
-        "--download-base",
-        default=None,
-        metavar="URL",
-        help="PYTHON_DOWNLOAD_BASE (default: the farm's source mirror when it is up, "
-        "else https://www.python.org/ftp/python)",
-    )
-    p.add_argument(
-        "--builder",
-        action="append",
-        default=[],
-        metavar="ARCH=NAME",
-        help="build ARCH on this buildx builder or docker context (context:NAME / builder:NAME)",
-    )
-    p.add_argument(
-        "--push-by-digest",
-        action="store_true",
-        help="push the per-platform images only (no tags); with --results, for `manifest`",
-    )
-    p.add_argument("--results", type=Path, default=None, metavar="FILE", help="write results here")
-    p.add_argument("--oci-index", action="store_true", help="publish OCI indexes, not Docker lists")
-    p.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="build every step again (buildx --no-cache); jobs whose key the registry holds "
-        "are still skipped",
-    )
-    p.add_argument(
-        "--hub-mirror",
-        default="localhost:5000",
-        metavar="HOST",
-        help="where Docker Hub parent images are looked up (the engine's registry mirror; "
-        "default: %(default)s, 'none' for Docker Hub itself)",
-    )
+    for f, how in options.flagged():
+        p.add_argument(*how.names, **_argparse_settings(f, how))
     p.set_defaults(func=handle)
 
 
-def farm_download_base(farm_dir: Path | None = None) -> str | None:
-    """The farm's CPython source mirror (``…/ftp/python``) when its state says it is up."""
-    farm_dir = farm_dir or Path(os.environ.get("ORCHESTRATE_FARM_DIR", FARM_DIR))
-    try:
-        state = json.loads((farm_dir / "state" / "sources.json").read_text())
-    except (OSError, ValueError):
-        return None
-    base = state.get("download_base") or state.get("url")
-    if not isinstance(base, str) or not base:
-        return None
-    base = base.rstrip("/")
-    if not base.endswith("/ftp/python"):
-        base += "/ftp/python"
-    try:
-        with urllib.request.urlopen(base + "/", timeout=3) as response:  # noqa: S310 - http(s) URL from the farm state
-            if response.status >= 400:
-                return None
-    except OSError:
-        return None
-    return base
+def _argparse_settings(f: dataclasses.Field[Any], how: options.Flag) -> dict[str, Any]:
+    """``add_argument``'s keywords for a flag; its default is the field's."""
+    settings: dict[str, Any] = {"help": how.help}
+    if how.switch:
+        settings["action"] = "store_true"
+    elif how.repeat:
+        settings.update(action="append", default=[])
+    elif f.default is not dataclasses.MISSING:
+        settings["default"] = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        settings["default"] = f.default_factory()
+    if how.type is not None:
+        settings["type"] = how.type
+    if how.metavar is not None:
+        settings["metavar"] = how.metavar
+    if how.choices is not None:
+        settings["choices"] = how.choices
+    return settings
 
 
-def options_from(args: argparse.Namespace) -> pipeline.Options:
-    problems: list[str] = []
-    if args.jobs < 1:
-        problems.append(f"--jobs {args.jobs}: must be at least 1")
-    if args.results and not args.push_by_digest:
-        problems.append("--results: only with --push-by-digest (a CI fan-out job)")
-    try:
-        overrides = parse_builder_overrides(args.builder, list(ARCHES))
-    except ConfigError as exc:
-        problems += exc.problems
-        overrides = {}
-    if problems:
-        raise UsageError(problems)
-    root = find_root(args.root)
-    download_base = args.download_base or farm_download_base() or pipeline.PYTHON_ORG
-    return pipeline.Options(
-        version=args.version,
-        root=root,
-        variants=tuple(args.variant),
-        arches=tuple(args.arch),
-        registry=args.registry,
-        repository=args.repository,
-        jobs=args.jobs,
-        dry_run=args.dry_run,
-        keep_going=args.keep_going,
-        require=tuple(args.require),
-        profile=args.profile,
-        download_base=download_base,
-        push_by_digest=args.push_by_digest,
-        results=args.results,
-        builders=overrides,
-        hub_mirror=None if args.hub_mirror == "none" else args.hub_mirror,
-        oci_index=args.oci_index,
-        no_cache=args.no_cache,
-    )
-
-
-def _interrupt() -> None:
-    # SIGTERM (CI cancelling a job, `kill PID`) stops the run as Ctrl-C does.
-    raise KeyboardInterrupt
+def options_from(args: argparse.Namespace) -> BuildOptions:
+    """The options of the parsed flags (UsageError naming every bad flag), then the root."""
+    values = options.from_flags({f.name: getattr(args, how.dest) for f, how in options.flagged()})
+    return BuildOptions(root=find_root(args.root), **values)
 
 
 def handle(args: argparse.Namespace) -> int:
-    options = options_from(args)
-    log.info(
-        "build.start",
-        version=options.version,
-        registry=options.image_repository,
-        jobs=options.jobs,
-        profile=options.profile,
-        download_base=options.download_base,
-    )
-    with pipeline.signals_call(_interrupt, (signal.SIGTERM,)):
-        outcome = pipeline.run(options)
-    sys.stdout.write(pipeline.summary(outcome))
+    build_options = options_from(args)
+    with proc.sigterm_interrupts():
+        outcome = release.build_release(build_options)
+    sys.stdout.write(summary.summary(outcome))
     sys.stdout.flush()
-    return pipeline.exit_code(outcome, options)
+    return summary.exit_code(outcome, build_options)

@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator import oci, registry, runrecord
+from orchestrator import oci, registry
+from orchestrator.build import journal
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "build-family"
 RUN_ID = uuid.uuid4().hex[:10]
@@ -154,8 +155,8 @@ def test_interrupted_run_resumes_with_the_jobs_not_done(farm: Any, root: Path) -
     )
     assert code == 130, out + err
     assert "Interrupted: no tag was published" in out
-    path = runrecord.path_for(root / ".orchestrate", f"{host}/{repo}", VERSION)
-    record = runrecord.load(path, VERSION)
+    path = journal.path_for(root / ".orchestrate", f"{host}/{repo}", VERSION)
+    record = journal.load(path, VERSION)
     done = {j for j, e in record.items() if e.status == "built"}
     assert f"{VERSION}-tiny-amd64" in done and len(done) < 4
     assert {record[j].reason for j in record if j not in done} == {"interrupted"}

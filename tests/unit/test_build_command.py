@@ -1,15 +1,18 @@
-"""``orchestrate build`` argument handling (no engine: only parsing and option building)."""
+"""``orchestrate build`` argument handling (no engine: only parsing and option building), and
+the options' declarations the flags come from."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import shutil
 from pathlib import Path
 
 import pytest
 
-from orchestrator import cli, pipeline
+from orchestrator import cli, farm
+from orchestrator.build import options, release, schedule
+from orchestrator.build.options import PYTHON_ORG, BuildOptions
 from orchestrator.commands import build
 from orchestrator.errors import ConfigError, UsageError
 
@@ -26,8 +29,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert opts.arches == ("amd64", "i386") and opts.variants == ()
     assert (opts.registry, opts.repository) == ("localhost:5000", "python")
     assert opts.image_repository == "localhost:5000/python"
-    assert opts.profile == "quick" and opts.download_base == pipeline.PYTHON_ORG
-    assert opts.jobs == pipeline.default_jobs() and opts.hub_mirror == "localhost:5000"
+    assert opts.profile == "quick" and opts.download_base is None  # parsing does no I/O
+    assert release.download_base(opts, farm.source_mirror) == PYTHON_ORG  # the build's default
+    assert opts.jobs == schedule.default_jobs() and opts.hub_mirror == "localhost:5000"
     assert not (opts.dry_run or opts.keep_going or opts.push_by_digest or opts.no_cache)
 
 
@@ -57,18 +61,29 @@ def test_flags_reach_the_options(tmp_path: Path) -> None:
     assert opts.push_by_digest and opts.oci_index and opts.no_cache and opts.dry_run
 
 
-def test_farm_download_base_needs_state_and_an_answer(tmp_path: Path) -> None:
-    assert build.farm_download_base(tmp_path) is None  # no state file
-    (tmp_path / "state").mkdir()
-    (tmp_path / "state" / "sources.json").write_text("{not json")
-    assert build.farm_download_base(tmp_path) is None
-    # A mirror recorded but not answering (nothing listens on port 9 here): not used.
-    (tmp_path / "state" / "sources.json").write_text(json.dumps({"url": "http://127.0.0.1:9"}))
-    assert build.farm_download_base(tmp_path) is None
-
-
 def test_root_without_matrix_is_an_error(tmp_path: Path) -> None:
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     args = cli.build_parser().parse_args(["-C", str(tmp_path), "build", "3.13.5"])
     with pytest.raises(ConfigError, match=r"no matrix\.yml"):
         build.options_from(args)
+
+
+def test_the_download_base_is_the_flag_else_the_farm_mirror_else_python_org() -> None:
+    mirror = "http://127.0.0.1:8088/ftp/python"
+    opts = build.options_from(parse("3.13.5"))
+    assert release.download_base(opts, lambda: mirror) == mirror
+    assert release.download_base(opts, lambda: None) == PYTHON_ORG
+    given = build.options_from(parse("3.13.5", "--download-base", "https://example.org/py"))
+    assert release.download_base(given, lambda: mirror) == "https://example.org/py"
+
+
+def test_every_option_is_declared_once_with_its_flag() -> None:
+    # A field without a flag must be one the command sets itself (or tests do); every flag of
+    # `build` is a field's. Adding an option means adding a field with its flag metadata.
+    flagged = {f.name: how for f, how in options.flagged()}
+    unflagged = {f.name for f in dataclasses.fields(BuildOptions)} - set(flagged)
+    assert unflagged == {"root", "logs_dir", "state_dir", "policy"}
+    namespace = vars(parse("3.13.5"))
+    global_flags = {"root", "verbose", "quiet", "log_format", "command", "func"}
+    assert set(namespace) - global_flags == {how.dest for how in flagged.values()}
+    assert flagged["builders"].dest == "builder" and flagged["jobs"].dest == "jobs"

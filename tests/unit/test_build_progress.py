@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
-import pytest
 import structlog
 from rich.console import Console
 
-from orchestrator import progress
-from orchestrator.progress import State
-
-
-@pytest.fixture(autouse=True)
-def _fresh_log_config() -> Iterator[None]:
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
+from orchestrator.build import progress
+from orchestrator.build.progress import State
 
 
 class Clock:

@@ -1,7 +1,10 @@
-"""proc.run against real, cheap processes (the Python interpreter as a stand-in tool)."""
+"""proc.run against real, cheap processes (the Python interpreter as a stand-in tool); the
+children of a process found through /proc; signals turned into interrupts."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -76,3 +79,19 @@ def test_timeout_holds_while_output_streams_to_the_log(tmp_path: Path) -> None:
     assert info.value.returncode == -1
     assert info.value.output == "started\ntimed out after 1 s"
     assert "started\n" in log_file.read_text()
+
+
+def test_child_pids_reads_proc(tmp_path: Path) -> None:
+    for pid, ppid, comm in ((10, 1, "init"), (11, 10, "docker buildx) x"), (12, 10, "docker")):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "stat").write_text(f"{pid} ({comm}) S {ppid} 1 1 0\n")
+    (tmp_path / "self").mkdir()
+    assert proc.child_pids(10, tmp_path) == [11, 12]
+    assert proc.child_pids(99, tmp_path) == []
+
+
+def test_sigterm_interrupts_like_ctrl_c_and_restores_the_handler() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), proc.sigterm_interrupts():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -1,4 +1,4 @@
-"""The local run record: written job by job, read back, bad files named."""
+"""The build's journal (the local run record): written job by job, read back, bad files named."""
 
 from __future__ import annotations
 
@@ -8,22 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import runrecord
+from orchestrator.build import journal
 from orchestrator.errors import ConfigError
 
 NOW = datetime(2025, 6, 11, 12, 0, tzinfo=UTC)
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    path = runrecord.path_for(tmp_path, "localhost:5000/python", "3.13.5")
+    path = journal.path_for(tmp_path, "localhost:5000/python", "3.13.5")
     assert path == tmp_path / "runs" / "localhost_5000_python" / "3.13.5.json"
-    record = runrecord.Record(path, "3.13.5")
+    record = journal.Journal(path, "3.13.5")
     assert record.jobs == {}
     record.update("j1", status="built", content_key="k", digest="sha256:d", seconds=1.5, now=NOW)
     record.update("j2", status="not-built", content_key=None, digest=None, seconds=None,
                   reason="interrupted", now=NOW)  # fmt: skip
-    again = runrecord.Record(path, "3.13.5")
-    assert again.jobs["j1"] == runrecord.Entry(
+    again = journal.Journal(path, "3.13.5")
+    assert again.jobs["j1"] == journal.RecordedJob(
         "built", "k", "sha256:d", 1.5, None, "2025-06-11T12:00:00Z"
     )
     assert again.jobs["j2"].reason == "interrupted"
@@ -31,10 +31,10 @@ def test_round_trip(tmp_path: Path) -> None:
 
 
 def test_later_update_replaces_the_entry(tmp_path: Path) -> None:
-    record = runrecord.Record(tmp_path / "r.json", "v")
+    record = journal.Journal(tmp_path / "r.json", "v")
     record.update("j", status="not-built", content_key="k", digest=None, seconds=None, now=NOW)
     record.update("j", status="built", content_key="k", digest="sha256:d", seconds=2, now=NOW)
-    assert runrecord.load(tmp_path / "r.json", "v")["j"].status == "built"
+    assert journal.load(tmp_path / "r.json", "v")["j"].status == "built"
 
 
 @pytest.mark.parametrize(
@@ -60,11 +60,11 @@ def test_bad_records_are_named(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
-        runrecord.load(path, "v")
+        journal.load(path, "v")
 
 
 def test_file_is_plain_json(tmp_path: Path) -> None:
-    record = runrecord.Record(tmp_path / "r.json", "v")
+    record = journal.Journal(tmp_path / "r.json", "v")
     record.update("j", status="skipped", content_key="k", digest="sha256:d", seconds=None, now=NOW)
     data = json.loads((tmp_path / "r.json").read_text())
     assert data == {

@@ -32,7 +32,6 @@ class State(StrEnum):
     BUILDING = "building"
     SMOKE = "smoke test"
     PUSHING = "pushing"
-    RETRYING = "retrying"
     PUSHED = "pushed"
     SKIPPED = "skipped"
     FAILED = "failed"
@@ -40,14 +39,13 @@ class State(StrEnum):
 
 
 FINAL = frozenset({State.PUSHED, State.SKIPPED, State.FAILED, State.NOT_BUILT})
-ACTIVE = frozenset({State.BUILDING, State.SMOKE, State.PUSHING, State.RETRYING})
+ACTIVE = frozenset({State.BUILDING, State.SMOKE, State.PUSHING})
 
 _STYLE = {
     State.QUEUED: "dim",
     State.BUILDING: "yellow",
     State.SMOKE: "yellow",
     State.PUSHING: "yellow",
-    State.RETRYING: "magenta",
     State.PUSHED: "green",
     State.SKIPPED: "cyan",
     State.FAILED: "bold red",
@@ -55,8 +53,10 @@ _STYLE = {
 }
 
 
-class View(Protocol):
-    def __enter__(self) -> View: ...
+class ProgressView(Protocol):
+    """What a run tells about its jobs as their states change (``EventView``, ``LiveView``)."""
+
+    def __enter__(self) -> ProgressView: ...
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None: ...
@@ -183,5 +183,5 @@ def wants_live(env: Mapping[str, str] | None = None, stream: object = None) -> b
     return not env.get("CI") and bool(isatty and isatty())
 
 
-def choose(job_ids: Sequence[str], *, live: bool | None = None) -> View:
+def choose(job_ids: Sequence[str], *, live: bool | None = None) -> ProgressView:
     return LiveView(job_ids) if (wants_live() if live is None else live) else EventView(job_ids)

@@ -1,4 +1,5 @@
-"""The local run record: which jobs of a version finished, with their key and digest.
+"""The build's journal (the local run record): which jobs of a version finished, with their key
+and digest.
 
 ``.orchestrate/runs/<repository>/<version>.json`` is rewritten (temp file + ``os.replace``)
 after every job that finishes, so a crash or Ctrl-C leaves a record of everything done up to
@@ -30,8 +31,8 @@ SCHEMA = 1
 
 
 @dataclass(frozen=True)
-class Entry:
-    """What the record says about one job."""
+class RecordedJob:
+    """What the journal says about one job: how it last finished."""
 
     status: str
     content_key: str | None
@@ -41,7 +42,7 @@ class Entry:
     finished: str
 
     @classmethod
-    def from_json(cls, data: Any, *, where: str) -> Entry:
+    def from_json(cls, data: Any, *, where: str) -> RecordedJob:
         if not isinstance(data, Mapping):
             raise ConfigError(f"{where}: expected an object")
         problems: list[str] = []
@@ -78,8 +79,8 @@ def path_for(state_dir: Path, repository: str, version: str) -> Path:
     return state_dir / "runs" / safe / f"{version}.json"
 
 
-def load(path: Path, version: str) -> dict[str, Entry]:
-    """The record's jobs, or ``{}`` when there is none yet; ConfigError naming the file if bad."""
+def load(path: Path, version: str) -> dict[str, RecordedJob]:
+    """The journal's jobs, or ``{}`` when there is none yet; ConfigError naming the file if bad."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -98,17 +99,18 @@ def load(path: Path, version: str) -> dict[str, Entry]:
     if not isinstance(jobs, dict):
         raise ConfigError(f"{path}: jobs: expected an object")
     return {
-        job_id: Entry.from_json(v, where=f"{path}: jobs.{job_id}") for job_id, v in jobs.items()
+        job_id: RecordedJob.from_json(v, where=f"{path}: jobs.{job_id}")
+        for job_id, v in jobs.items()
     }
 
 
-class Record:
-    """The record of one version's runs, updated job by job (thread-safe)."""
+class Journal:
+    """The journal of one version's runs, updated job by job (thread-safe)."""
 
     def __init__(self, path: Path, version: str) -> None:
         self.path = path
         self.version = version
-        self.jobs: dict[str, Entry] = load(path, version)
+        self.jobs: dict[str, RecordedJob] = load(path, version)
         self._lock = threading.Lock()
 
     def update(
@@ -124,7 +126,7 @@ class Record:
     ) -> None:
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._lock:
-            self.jobs[job_id] = Entry(status, content_key, digest, seconds, reason, when)
+            self.jobs[job_id] = RecordedJob(status, content_key, digest, seconds, reason, when)
             self._write()
 
     def _write(self) -> None:

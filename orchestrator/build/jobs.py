@@ -1,0 +1,84 @@
+"""The build's job model: what one job will run (``JobPlan``), and what a run did (``Outcome``).
+
+A ``JobPlan`` is decided before any build starts (``prepare``): the job, its route, content key,
+key tag, exact buildx argv, smoke checks and log file. Results are ``results.JobResult``; a
+job that is not built gets its reason through ``not_built``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestrator import buildx, policy, smoke
+from orchestrator.plan import Job, Plan
+from orchestrator.results import JobResult, JobStatus
+
+# The build arguments orchestrate itself sets, where a template declares them.
+DOWNLOAD_ARG = "PYTHON_DOWNLOAD_BASE"
+PROFILE_ARG = "PYTHON_BUILD_PROFILE"
+
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """Everything needed to build one job, decided before any build starts."""
+
+    job: Job
+    route: buildx.Route
+    key: str
+    ref: str  # <registry>/<repository>:build-<key12>-<arch>
+    argv: tuple[str, ...]
+    checks: tuple[smoke.Check, ...]
+    log_file: Path
+    build_args: tuple[tuple[str, str], ...]
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    @property
+    def runs_profile(self) -> bool:
+        """A PGO build whose profile run really happens (not ``--profile quick``): its log
+        must show the run (``smoke.profile_evidence``)."""
+        return self.job.pgo and dict(self.build_args).get(PROFILE_ARG) != "quick"
+
+    @property
+    def heavy(self) -> bool:
+        """Takes two build slots (``schedule.cost``): emulated, or running a PGO profile."""
+        return self.job.emulated or self.runs_profile
+
+
+def not_built(job: Job, reason: str, key: str | None, repository: str) -> JobResult:
+    """The result of a job that was not built (blocked, not started, interrupted, dry run)."""
+    return JobResult(
+        job.id,
+        JobStatus.NOT_BUILT,
+        job.platform,
+        repository,
+        None,
+        key,
+        None,
+        reason,
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    """An error as a one-line reason: its first line, or its type's name."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run did: every job's result, every tag's outcome, and how it ended."""
+
+    plan: Plan
+    results: tuple[JobResult, ...]
+    tags: tuple[policy.TagOutcome, ...]
+    interrupted: bool = False
+    dry_run: bool = False
+    published: bool = False  # lists were assembled (not --push-by-digest, not interrupted)
+    commands: tuple[tuple[str, str], ...] = ()  # dry run: (job id, shell-quoted argv or why not)
+    reports: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()

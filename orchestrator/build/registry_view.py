@@ -1,0 +1,79 @@
+"""The build's view of the registry: parent digests (through the Docker Hub mirror), key-tag
+lookups and a reachability probe, over ``registry.Client``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import replace
+
+from orchestrator import platforms, registry, retrying
+from orchestrator.errors import ConfigError, FarmError, RegistryError
+from orchestrator.platforms import Platform
+
+
+class BuildRegistry:
+    """Parent digests (through the Docker Hub mirror) and key-tag lookups, over registry.Client."""
+
+    def __init__(self, *, hub_mirror: str | None, policy: retrying.Policy = retrying.DEFAULT):
+        self.hub_mirror = hub_mirror
+        self.policy = policy
+        self._clients: dict[str, registry.Client] = {}
+        self._lock = threading.Lock()
+
+    def client(self, host: str) -> registry.Client:
+        with self._lock:
+            if host not in self._clients:
+                self._clients[host] = registry.Client(host, policy=self.policy)
+            return self._clients[host]
+
+    def reachable(self, host: str) -> None:
+        """FarmError at once (no retries) when ``host`` does not answer at all."""
+        probe = registry.Client(host, policy=replace(self.policy, attempts=1), timeout=10)
+        try:
+            probe.request("GET", "/v2/", ok=(200, 401), what=f"GET {host}/v2/")
+        except RegistryError as exc:
+            if exc.status is None:
+                raise FarmError(
+                    f"registry {host} does not answer ({_first_line(exc)}); "
+                    "is the farm up? (scripts/farm up)"
+                ) from exc
+
+    def parent_ref(self, parent: str) -> registry.Reference:
+        """Docker Hub names go to the engine's Docker Hub mirror (the farm's registry)."""
+        ref = registry.parse_reference(parent)
+        if ref.registry == registry.DOCKER_HUB_API and self.hub_mirror:
+            ref = registry.parse_reference(parent, registry=self.hub_mirror)
+        return ref
+
+    def parent_digest(self, parent: str, platform: Platform) -> str:
+        ref = self.parent_ref(parent)
+        where = f"{ref.registry}/{ref.repository}:{ref.reference}"
+        client = self.client(ref.registry)
+        manifest = client.get_manifest(ref.repository, ref.reference)
+        doc = manifest.json()
+        if not manifest.is_list:
+            config = json.loads(client.get_blob(ref.repository, str(doc["config"]["digest"])))
+            if not platforms.matches(config, platform):
+                raise ConfigError(
+                    f"{where} is a single {config.get('os')}/{config.get('architecture')} image"
+                )
+            return manifest.digest
+        entries = [e for e in doc.get("manifests", []) if isinstance(e, dict)]
+        for entry in entries:
+            if platforms.matches(entry.get("platform") or {}, platform):
+                return str(entry["digest"])
+        have = ", ".join(
+            "/".join(str(p[k]) for k in ("os", "architecture", "variant") if p.get(k))
+            for p in (e.get("platform") or {} for e in entries)
+        )
+        raise ConfigError(f"{where} has no {platform.oci} image (it has {have or 'none'})")
+
+    def tag_digest(self, repository: str, tag: str) -> str | None:
+        ref = registry.parse_reference(f"{repository}:{tag}")
+        head = self.client(ref.registry).head_manifest(ref.repository, tag)
+        return None if head is None else head.digest
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,123 @@
+"""Step 7's scheduler: run the jobs in plan order with at most ``--jobs`` build slots busy.
+
+A heavy job (emulated, or running a PGO profile) takes two slots, every other one slot. A
+failure without ``--keep-going`` stops new jobs from starting; Ctrl-C or SIGTERM stops them
+too, interrupts the running children, and waits for the running jobs to come back.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Protocol, TypeVar
+
+import structlog
+
+from orchestrator import proc
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+class Schedulable(Protocol):
+    """What the scheduler needs of a job: its id and whether it takes two slots."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def heavy(self) -> bool: ...
+
+
+J = TypeVar("J", bound=Schedulable)
+
+
+def default_jobs(cpus: int | None = None) -> int:
+    """Slots for concurrent builds: one per core (a heavy job takes two, see ``cost``).
+
+    On the 2-core farm that is two light jobs (native quick builds, small images) at once, or
+    one emulated/PGO job alone: each CPython build already runs ``make -j$(nproc)``.
+    """
+    return max(1, cpus if cpus is not None else (os.cpu_count() or 1))
+
+
+def cost(heavy: bool, slots: int) -> int:
+    """How many slots a job takes: heavy (emulated or PGO) jobs two, others one."""
+    return min(slots, 2 if heavy else 1)
+
+
+def schedule(
+    jobs: Sequence[J],
+    run_one: Callable[[J], T],
+    *,
+    slots: int,
+    interrupted: threading.Event,
+    stop: Callable[[T], bool] = lambda _: False,
+    on_interrupt: Callable[[], None] = lambda: None,
+    poll: float = 0.5,
+) -> tuple[dict[str, T], bool]:
+    """Run ``run_one`` over ``jobs`` in order with at most ``slots`` busy (``cost`` per job).
+
+    Jobs start strictly in plan order (a heavy job waits for its slots rather than being
+    overtaken, so the order of a run is predictable). When ``stop(result)`` is true (a failure
+    without ``--keep-going``) nothing new starts. A KeyboardInterrupt, in this thread or raised
+    by ``run_one``, sets ``interrupted``, calls ``on_interrupt`` (which stops the running
+    children) and waits for the running jobs to come back. Returns the results by job id (jobs
+    never started are absent) and whether the run was interrupted.
+
+    While it runs, SIGINT and SIGTERM do the same through ``proc.signals_call`` instead of
+    raising KeyboardInterrupt wherever the main thread happens to be: an exception landing
+    between taking a finished future out of ``running`` and storing its result would lose a job
+    that was built and pushed (it would then be recorded "interrupted").
+    """
+    slots = max(1, slots)
+    pending = deque(jobs)
+    running: dict[Future[T], tuple[J, int]] = {}
+    results: dict[str, T] = {}
+    busy = 0
+    halted = False
+    error: BaseException | None = None
+
+    def interrupt() -> None:
+        if not interrupted.is_set():
+            interrupted.set()
+            log.warning("build.interrupted", running=[j.id for j, _ in running.values()])
+            on_interrupt()
+
+    with (
+        proc.signals_call(interrupt),
+        ThreadPoolExecutor(max_workers=slots, thread_name_prefix="job") as pool,
+    ):
+        while pending or running:
+            try:
+                while pending and not (halted or interrupted.is_set() or error):
+                    need = cost(pending[0].heavy, slots)
+                    if busy + need > slots:
+                        break
+                    job = pending.popleft()
+                    busy += need
+                    running[pool.submit(run_one, job)] = (job, need)
+                if not running:
+                    break
+                done, _ = wait(list(running), timeout=poll, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, need = running.pop(future)
+                    busy -= need
+                    exc = future.exception()
+                    if isinstance(exc, KeyboardInterrupt):
+                        interrupt()
+                    elif exc is not None:
+                        error = error or exc
+                    else:
+                        result = future.result()
+                        results[job.id] = result
+                        halted = halted or stop(result)
+            except KeyboardInterrupt:
+                interrupt()
+    if error is not None:
+        raise error
+    return results, interrupted.is_set()
