@@ -71,3 +71,8 @@ class FarmError(OrchestratorError):
     """The local build farm (engine, buildx, emulation, registry) is not usable."""
 
     exit_code = 3
+
+
+def first_line(exc: BaseException) -> str:
+    """An error as a one-line reason: its first line, or its type's name."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -4,8 +4,6 @@ The modules, in the order a build runs them (``release.build_release`` is the se
 
 - ``options``: ``BuildOptions``, everything the build was asked to do;
 - ``connections``: what a build talks to (docker CLI, registries, the farm, publisher, terminal);
-- ``registry_view``: ``BuildRegistry``, the build's view of the registry (parent digests
-  through the Docker Hub mirror, key-tag lookups, the reachability probe);
 - ``prepare``: steps 1-6: plan, render, build args, routes, preflight, content keys, what is
   already done, and each remaining job's exact commands;
 - ``jobs``: the job model (``JobPlan``) and a run's ``Outcome``;

@@ -2,7 +2,7 @@
 
 ``Connections`` holds the real ones by default; unit tests inject fakes (a fake ``docker`` for
 ``run``, a registry held in a dict, a publisher without a registry). ``RegistryLookups`` is
-what the build asks of registries (``registry_view.BuildRegistry`` is the real one).
+what the build asks of registries (``registry.view.BuildRegistry`` is the real one).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from orchestrator.results import JobResult
 
 
 class RegistryLookups(Protocol):
-    """What the build asks of registries (``registry_view.BuildRegistry`` is the real one)."""
+    """What the build asks of registries (``registry.view.BuildRegistry`` is the real one)."""
 
     def parent_digest(self, parent: str, platform: Platform) -> str: ...
     def tag_digest(self, repository: str, tag: str) -> str | None: ...
@@ -44,7 +44,7 @@ class Connections:
     """What a build talks to; the defaults are the real ones, tests inject their own."""
 
     run: buildx.Runner = proc.run
-    registry: RegistryLookups | None = None  # None → registry_view.BuildRegistry, probed first
+    registry: RegistryLookups | None = None  # None → registry.view.BuildRegistry, probed first
     platforms_of: Callable[[buildx.Route], Sequence[str]] | None = None
     contexts: Callable[[], Sequence[str]] | None = None
     builders: Callable[[], Sequence[str]] | None = None

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from orchestrator import buildx, proc, retrying, smoke
-from orchestrator.build.jobs import INTERRUPTED, JobPlan, first_line
+from orchestrator.build.jobs import INTERRUPTED, JobPlan
 from orchestrator.build.options import BuildOptions
 from orchestrator.build.progress import ProgressView, State
-from orchestrator.errors import CheckFailed, CommandFailed, OrchestratorError
+from orchestrator.errors import CheckFailed, CommandFailed, OrchestratorError, first_line
 from orchestrator.results import JobResult, JobStatus
 
 T = TypeVar("T")

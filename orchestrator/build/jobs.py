@@ -64,11 +64,6 @@ def not_built(job: Job, reason: str, key: str | None, repository: str) -> JobRes
     )
 
 
-def first_line(exc: BaseException) -> str:
-    """An error as a one-line reason: its first line, or its type's name."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What a run did: every job's result, every tag's outcome, and how it ended."""

@@ -31,11 +31,10 @@ from orchestrator.build.jobs import (
     DOWNLOAD_ARG,
     PROFILE_ARG,
     JobPlan,
-    first_line,
     not_built,
 )
 from orchestrator.build.options import BuildOptions
-from orchestrator.errors import ConfigError, OrchestratorError
+from orchestrator.errors import ConfigError, OrchestratorError, first_line
 from orchestrator.matrix import Matrix
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import Platform

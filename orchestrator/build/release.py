@@ -35,9 +35,9 @@ from orchestrator.build.journal import path_for as journal_path
 from orchestrator.build.options import PYTHON_ORG, BuildOptions
 from orchestrator.build.prepare import Prepared, prepare
 from orchestrator.build.progress import State
-from orchestrator.build.registry_view import BuildRegistry
 from orchestrator.build.schedule import schedule
 from orchestrator.plan import Plan
+from orchestrator.registry.view import BuildRegistry
 from orchestrator.results import JobResult, JobStatus
 
 log = structlog.get_logger(__name__)

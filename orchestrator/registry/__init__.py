@@ -8,6 +8,9 @@ One concern per module, each usable on its own:
   ``credHelpers``).
 - ``client``: the HTTP client of the Docker Registry HTTP API v2 / OCI distribution API
   (``Client``, its ``Manifest`` and ``Head`` results), with token auth and the retry policy.
+- ``view``: the build's view of registries (``BuildRegistry``): a parent image's digest for a
+  platform through the Docker Hub mirror, key-tag lookups, the reachability probe. Imported
+  as ``orchestrator.registry.view`` (the package does not load it).
 
 The rest of orchestrate uses the names below through the package: ``from orchestrator import
 registry`` then ``registry.parse_reference(…)``, ``registry.Client(host)``. Media types and

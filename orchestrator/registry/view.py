@@ -1,5 +1,5 @@
 """The build's view of the registry: parent digests (through the Docker Hub mirror), key-tag
-lookups and a reachability probe, over ``registry.Client``."""
+lookups and a reachability probe, over ``Client``."""
 
 from __future__ import annotations
 
@@ -7,43 +7,45 @@ import json
 import threading
 from dataclasses import replace
 
-from orchestrator import platforms, registry, retrying
-from orchestrator.errors import ConfigError, FarmError, RegistryError
+from orchestrator import platforms, retrying
+from orchestrator.errors import ConfigError, FarmError, RegistryError, first_line
 from orchestrator.platforms import Platform
+from orchestrator.registry.client import Client
+from orchestrator.registry.reference import DOCKER_HUB_API, Reference, parse_reference
 
 
 class BuildRegistry:
-    """Parent digests (through the Docker Hub mirror) and key-tag lookups, over registry.Client."""
+    """Parent digests (through the Docker Hub mirror) and key-tag lookups, over Client."""
 
     def __init__(self, *, hub_mirror: str | None, policy: retrying.Policy = retrying.DEFAULT):
         self.hub_mirror = hub_mirror
         self.policy = policy
-        self._clients: dict[str, registry.Client] = {}
+        self._clients: dict[str, Client] = {}
         self._lock = threading.Lock()
 
-    def client(self, host: str) -> registry.Client:
+    def client(self, host: str) -> Client:
         with self._lock:
             if host not in self._clients:
-                self._clients[host] = registry.Client(host, policy=self.policy)
+                self._clients[host] = Client(host, policy=self.policy)
             return self._clients[host]
 
     def reachable(self, host: str) -> None:
         """FarmError at once (no retries) when ``host`` does not answer at all."""
-        probe = registry.Client(host, policy=replace(self.policy, attempts=1), timeout=10)
+        probe = Client(host, policy=replace(self.policy, attempts=1), timeout=10)
         try:
             probe.request("GET", "/v2/", ok=(200, 401), what=f"GET {host}/v2/")
         except RegistryError as exc:
             if exc.status is None:
                 raise FarmError(
-                    f"registry {host} does not answer ({_first_line(exc)}); "
+                    f"registry {host} does not answer ({first_line(exc)}); "
                     "is the farm up? (scripts/farm up)"
                 ) from exc
 
-    def parent_ref(self, parent: str) -> registry.Reference:
+    def parent_ref(self, parent: str) -> Reference:
         """Docker Hub names go to the engine's Docker Hub mirror (the farm's registry)."""
-        ref = registry.parse_reference(parent)
-        if ref.registry == registry.DOCKER_HUB_API and self.hub_mirror:
-            ref = registry.parse_reference(parent, registry=self.hub_mirror)
+        ref = parse_reference(parent)
+        if ref.registry == DOCKER_HUB_API and self.hub_mirror:
+            ref = parse_reference(parent, registry=self.hub_mirror)
         return ref
 
     def parent_digest(self, parent: str, platform: Platform) -> str:
@@ -70,10 +72,6 @@ class BuildRegistry:
         raise ConfigError(f"{where} has no {platform.oci} image (it has {have or 'none'})")
 
     def tag_digest(self, repository: str, tag: str) -> str | None:
-        ref = registry.parse_reference(f"{repository}:{tag}")
+        ref = parse_reference(f"{repository}:{tag}")
         head = self.client(ref.registry).head_manifest(ref.repository, tag)
         return None if head is None else head.digest
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

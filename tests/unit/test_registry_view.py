@@ -20,7 +20,7 @@ def test_platform_matches() -> None:
 
 
 def test_docker_hub_parents_go_to_the_mirror() -> None:
-    from orchestrator.build.registry_view import BuildRegistry
+    from orchestrator.registry.view import BuildRegistry
 
     mirrored = BuildRegistry(hub_mirror="localhost:5000").parent_ref("debian:bookworm-slim")
     assert (mirrored.registry, mirrored.repository) == ("localhost:5000", "library/debian")
