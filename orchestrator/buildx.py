@@ -1,8 +1,8 @@
 """The buildx edge: argument lists for ``docker buildx build`` / ``docker push``, and their runner.
 
 The argv builders and output parsers are pure (tested over their output and over recorded
-docker output in ``tests/data/build/``); the runner functions call ``proc.run`` with one log file
-per job. Flags follow python-on-whales' ``buildx.build`` spelling.
+docker output in ``tests/data/build/``); the runner functions call ``proc.run_command`` with
+one log file per job. Flags follow python-on-whales' ``buildx.build`` spelling.
 
 How a job's image travels (decided by hand against Docker Engine 20.10 with its own BuildKit,
 the default ``docker`` buildx driver, and ``localhost:5000``, see docs/build-times.md):
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +41,6 @@ from orchestrator.errors import CommandFailed, ConfigError
 from orchestrator.platforms import Platform, suggest
 
 log = structlog.get_logger(__name__)
-
-Runner = Callable[..., proc.Completed]
 
 
 # --------------------------------------------------------------------------- routes
@@ -205,34 +203,42 @@ def parse_builder_platforms(output: str) -> tuple[str, ...]:
 
 
 def build(
-    argv: Sequence[str], *, log_file: Path, run: Runner = proc.run, timeout: float | None = None
+    argv: Sequence[str],
+    *,
+    log_file: Path,
+    runner: proc.CommandRunner = proc.run_command,
+    timeout: float | None = None,
 ) -> proc.Completed:
     """Run one ``buildx build`` argv, appending its output to ``log_file``."""
-    return run(argv, log_file=log_file, timeout=timeout)
+    return runner(argv, log_file=log_file, timeout=timeout)
 
 
-def push(route: Route, ref: str, *, log_file: Path, run: Runner = proc.run) -> str:
+def push(
+    route: Route, ref: str, *, log_file: Path, runner: proc.CommandRunner = proc.run_command
+) -> str:
     """``docker push REF`` (output to the job's log); the pushed manifest digest."""
-    done = run(push_argv(route, ref), log_file=log_file)
+    done = runner(push_argv(route, ref), log_file=log_file)
     try:
         return parse_push_digest(done.stdout + done.stderr)
     except ConfigError as exc:
         raise CommandFailed(done.argv, done.returncode, done.stdout + str(exc)) from exc
 
 
-def builder_platforms(route: Route, *, run: Runner = proc.run) -> tuple[str, ...]:
+def builder_platforms(
+    route: Route, *, runner: proc.CommandRunner = proc.run_command
+) -> tuple[str, ...]:
     """Ask the route's builder which platforms it can build (raises when unreachable)."""
-    done = run(inspect_builder_argv(route), timeout=60)
+    done = runner(inspect_builder_argv(route), timeout=60)
     return parse_builder_platforms(done.stdout)
 
 
-def list_contexts(*, run: Runner = proc.run) -> tuple[str, ...]:
-    done = run(["docker", "context", "ls", "--format", "{{.Name}}"], timeout=30)
+def list_contexts(*, runner: proc.CommandRunner = proc.run_command) -> tuple[str, ...]:
+    done = runner(["docker", "context", "ls", "--format", "{{.Name}}"], timeout=30)
     return tuple(n.strip() for n in done.stdout.splitlines() if n.strip())
 
 
-def list_builders(*, run: Runner = proc.run) -> tuple[str, ...]:
-    done = run(["docker", "buildx", "ls"], timeout=30)
+def list_builders(*, runner: proc.CommandRunner = proc.run_command) -> tuple[str, ...]:
+    done = runner(["docker", "buildx", "ls"], timeout=30)
     names: list[str] = []
     for line in done.stdout.splitlines()[1:]:
         if line and not line[0].isspace() and not line.startswith("\\_"):

@@ -1,7 +1,7 @@
 """The only module that starts processes, and the one that stops them. Argument lists only.
 
-Every command is logged (``proc.run`` event with its argv); output is captured and shown only
-when the command fails (``CommandFailed`` carries it), or streamed to a log file for long
+Every command is logged (a ``proc.run`` event with its argv); output is captured and shown
+only when the command fails (``CommandFailed`` carries it), or streamed to a log file for long
 builds. Tests replace nothing here: unit tests make ``subprocess.Popen`` raise (see
 ``tests/conftest.py``), integration tests run the real tools.
 
@@ -42,7 +42,11 @@ class Completed:
     seconds: float
 
 
-def run(
+# What runs a command (``run_command`` itself, or a test's stand-in that records the argv).
+CommandRunner = Callable[..., "Completed"]
+
+
+def run_command(
     argv: Sequence[str | os.PathLike[str]],
     *,
     check: bool = True,

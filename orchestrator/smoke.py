@@ -29,7 +29,7 @@ from pathlib import Path
 import structlog
 
 from orchestrator import proc
-from orchestrator.buildx import Route, Runner, docker
+from orchestrator.buildx import Route, docker
 from orchestrator.errors import CheckFailed, CommandFailed
 from orchestrator.platforms import Platform
 
@@ -96,12 +96,16 @@ def checks(
 
 
 def run_checks(
-    to_run: Sequence[Check], *, log_file: Path, run: Runner = proc.run, timeout: float = 600
+    to_run: Sequence[Check],
+    *,
+    log_file: Path,
+    runner: proc.CommandRunner = proc.run_command,
+    timeout: float = 600,
 ) -> None:
     """Run every check (output appended to the job's log); CheckFailed on the first failure."""
     for check in to_run:
         try:
-            done = run(check.argv, log_file=log_file, timeout=timeout)
+            done = runner(check.argv, log_file=log_file, timeout=timeout)
         except CommandFailed as exc:
             raise CheckFailed(
                 f"smoke test {check.name}: exit code {exc.returncode}: "

@@ -1,7 +1,7 @@
 """What a build talks to: the docker CLI, the registries, the farm, the publisher, the terminal.
 
 ``Connections`` holds the real ones by default; unit tests inject fakes (a fake ``docker`` for
-``run``, a registry held in a dict, a publisher without a registry). ``RegistryLookups`` is
+``runner``, a registry held in a dict, a publisher without a registry). ``RegistryLookups`` is
 what the build asks of registries (``registry.view.BuildRegistry`` is the real one).
 """
 
@@ -43,7 +43,7 @@ def _stop_children_quietly() -> None:
 class Connections:
     """What a build talks to; the defaults are the real ones, tests inject their own."""
 
-    run: buildx.Runner = proc.run
+    runner: proc.CommandRunner = proc.run_command
     registry: RegistryLookups | None = None  # None → registry.view.BuildRegistry, probed first
     platforms_of: Callable[[buildx.Route], Sequence[str]] | None = None
     contexts: Callable[[], Sequence[str]] | None = None
@@ -58,14 +58,14 @@ class Connections:
 
     def list_contexts(self) -> Sequence[str]:
         """The docker contexts a bare ``--builder`` name may mean."""
-        return (self.contexts or (lambda: buildx.list_contexts(run=self.run)))()
+        return (self.contexts or (lambda: buildx.list_contexts(runner=self.runner)))()
 
     def list_builders(self) -> Sequence[str]:
         """The buildx builders a bare ``--builder`` name may mean."""
-        return (self.builders or (lambda: buildx.list_builders(run=self.run)))()
+        return (self.builders or (lambda: buildx.list_builders(runner=self.runner)))()
 
     def builder_platforms(self, route: buildx.Route) -> Sequence[str]:
         """The platforms the builder of ``route`` lists (``docker buildx inspect``)."""
         if self.platforms_of is not None:
             return self.platforms_of(route)
-        return buildx.builder_platforms(route, run=self.run)
+        return buildx.builder_platforms(route, runner=self.runner)

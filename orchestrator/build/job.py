@@ -35,7 +35,7 @@ def build_job(
     options: BuildOptions,
     view: ProgressView,
     interrupted: threading.Event,
-    run: buildx.Runner = proc.run,
+    runner: proc.CommandRunner = proc.run_command,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> JobResult:
@@ -72,7 +72,7 @@ def build_job(
     try:
         view.update(job.id, State.BUILDING, jp.route.describe())
         retrying.call(
-            guarded(lambda: buildx.build(jp.argv, log_file=jp.log_file, run=run)),
+            guarded(lambda: buildx.build(jp.argv, log_file=jp.log_file, runner=runner)),
             policy=options.policy,
             what=f"build {job.id}",
             sleep=sleep,
@@ -83,10 +83,10 @@ def build_job(
                 raise CheckFailed(problem)
         if jp.checks:
             view.update(job.id, State.SMOKE)
-            guarded(lambda: smoke.run_checks(jp.checks, log_file=jp.log_file, run=run))()
+            guarded(lambda: smoke.run_checks(jp.checks, log_file=jp.log_file, runner=runner))()
         view.update(job.id, State.PUSHING, jp.ref)
         digest = retrying.call(
-            guarded(lambda: buildx.push(jp.route, jp.ref, log_file=jp.log_file, run=run)),
+            guarded(lambda: buildx.push(jp.route, jp.ref, log_file=jp.log_file, runner=runner)),
             policy=options.policy,
             what=f"push {job.id}",
             sleep=sleep,

@@ -153,7 +153,7 @@ def build_jobs(
                 options=options,
                 view=view,
                 interrupted=connections.interrupted,
-                run=connections.run,
+                runner=connections.runner,
                 sleep=connections.sleep,
             )
             remember(result)

@@ -109,7 +109,7 @@ def _from_auths(auths: Mapping[str, Any], keys: tuple[str, ...]) -> Credentials 
 
 def _run_credential_helper(name: str, server: str) -> Credentials | None:
     try:
-        done = proc.run([f"docker-credential-{name}", "get"], input=server, timeout=30)
+        done = proc.run_command([f"docker-credential-{name}", "get"], input=server, timeout=30)
     except CommandFailed as exc:
         if "credentials not found" in exc.output.lower():
             return None

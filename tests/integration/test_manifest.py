@@ -77,7 +77,7 @@ def _job_id(version: str, arch: str) -> str:
 
 
 def _build(context: Path, platform: str, ref: str) -> None:
-    proc.run(
+    proc.run_command(
         ["docker", "buildx", "build", "--platform", platform, "--provenance=false",
          "--push", "--tag", ref, str(context)],
         timeout=600,
@@ -160,11 +160,13 @@ def _orchestrate(farmed: FarmRepository, *args: str) -> proc.Completed:
     """The installed console script, as CI runs it."""
     exe = Path(sys.executable).with_name("orchestrate")
     argv = [str(exe), "-C", str(farmed.root), "--log-format", "json", *args]
-    return proc.run(argv, check=False, timeout=300)
+    return proc.run_command(argv, check=False, timeout=300)
 
 
 def _raw(ref: str) -> dict[str, Any]:
-    done = proc.run(["docker", "buildx", "imagetools", "inspect", "--raw", ref], timeout=120)
+    done = proc.run_command(
+        ["docker", "buildx", "imagetools", "inspect", "--raw", ref], timeout=120
+    )
     data: dict[str, Any] = json.loads(done.stdout)
     return data
 

@@ -91,14 +91,14 @@ def linux_list(host: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     repo = f"{host}/orchestrate-test/report-{RUN_ID}"
     for platform, tag in (("linux/amd64", "amd64"), ("linux/386", "386")):
-        proc.run(
+        proc.run_command(
             [
                 "docker", "buildx", "build", "--platform", platform, "--provenance=false",
                 "--push", "--tag", f"{repo}:{tag}", str(context),
             ],
             timeout=600,
         )  # fmt: skip
-    proc.run(
+    proc.run_command(
         ["docker", "buildx", "imagetools", "create", "-t", f"{repo}:list",
          f"{repo}:amd64", f"{repo}:386"],
         timeout=300,
@@ -107,7 +107,9 @@ def linux_list(host: str, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _inspect_raw(ref: str) -> bytes:
-    done = proc.run(["docker", "buildx", "imagetools", "inspect", "--raw", ref], timeout=120)
+    done = proc.run_command(
+        ["docker", "buildx", "imagetools", "inspect", "--raw", ref], timeout=120
+    )
     return done.stdout.encode()
 
 

@@ -90,7 +90,9 @@ def download_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _has_image(argv_prefix: list[str], ref: str) -> bool:
-    done = proc.run([*argv_prefix, "image", "inspect", "--format", "{{.Id}}", ref], check=False)
+    done = proc.run_command(
+        [*argv_prefix, "image", "inspect", "--format", "{{.Id}}", ref], check=False
+    )
     return done.returncode == 0
 
 
@@ -103,7 +105,7 @@ def test_i386_jobs_build_on_the_second_engine(
     (root / "matrix.yml").write_text(_matrix(d2.context))
     repository = f"orchestrate-test/routing-{RUN_ID}"
     exe = Path(sys.executable).with_name("orchestrate")
-    done = proc.run(
+    done = proc.run_command(
         [
             str(exe), "-C", str(root), "--log-format", "json",
             "build", VERSION,
@@ -135,7 +137,7 @@ def test_i386_jobs_build_on_the_second_engine(
     assert not _has_image(second, amd64)
 
     # the image really is i386 and carries what the build fetched through the host network
-    arch = proc.run(
+    arch = proc.run_command(
         [*second, "run", "--rm", "--network", "none", "--platform", "linux/386", i386,
          "sh", "-c", "dpkg --print-architecture; cat /usr/local/share/python-source"],
         timeout=300,
@@ -143,7 +145,7 @@ def test_i386_jobs_build_on_the_second_engine(
     assert arch.stdout.strip().splitlines() == ["i386", f"Python {VERSION} source for run {RUN_ID}"]
 
     # the second engine's build history holds this run's build; its log names the job
-    du = proc.run([*second, "buildx", "du", "--verbose"], timeout=120)
+    du = proc.run_command([*second, "buildx", "du", "--verbose"], timeout=120)
     assert "apt-get install -y --no-install-recommends python3" in du.stdout
     log = Path(by_arch["i386"].log or "")
     assert (

@@ -163,7 +163,7 @@ def make_connections(
     docker: FakeDocker, publish: FakePublish, *, source_mirror: str | None = None
 ) -> Connections:
     return Connections(
-        run=docker,
+        runner=docker,
         registry=docker.registry,
         publish=publish,
         report=lambda *a: [],

@@ -108,7 +108,7 @@ def test_push_runner_fails_when_no_digest_was_printed(tmp_path: Path) -> None:
         return proc.Completed(tuple(argv), 0, "pushed nothing\n", "", 0.1)
 
     with pytest.raises(CommandFailed, match="printed no"):
-        buildx.push(buildx.DEFAULT_ROUTE, "r:t", log_file=tmp_path / "l", run=fake)
+        buildx.push(buildx.DEFAULT_ROUTE, "r:t", log_file=tmp_path / "l", runner=fake)
 
 
 def test_builder_platforms_from_recorded_inspect() -> None:
@@ -127,7 +127,7 @@ def test_builder_names_from_recorded_ls() -> None:
     def fake(argv: Any, **kw: Any) -> proc.Completed:
         return proc.Completed(tuple(argv), 0, text, "", 0.1)
 
-    assert buildx.list_builders(run=fake) == ("default",)
+    assert buildx.list_builders(runner=fake) == ("default",)
 
 
 def test_the_engines_buildkit_cannot_push_by_digest() -> None:

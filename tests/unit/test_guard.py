@@ -12,4 +12,4 @@ def test_unit_tests_cannot_start_processes() -> None:
     with pytest.raises(NoProcessesInUnitTests):
         subprocess.run(["true"], check=False)
     with pytest.raises(NoProcessesInUnitTests):
-        proc.run(["true"])
+        proc.run_command(["true"])

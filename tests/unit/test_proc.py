@@ -1,4 +1,4 @@
-"""proc.run against real, cheap processes (the Python interpreter as a stand-in tool); the
+"""proc.run_command against real, cheap processes (the Python interpreter as a stand-in tool); the
 children of a process found through /proc; signals turned into interrupts."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.real_processes
 
 
 def test_captures_output_and_exit_code() -> None:
-    done = proc.run([sys.executable, "-c", "print('hi'); import sys; sys.exit(0)"])
+    done = proc.run_command([sys.executable, "-c", "print('hi'); import sys; sys.exit(0)"])
     assert done.returncode == 0
     assert done.stdout == "hi\n"
     assert done.argv[0] == sys.executable
@@ -25,7 +25,9 @@ def test_captures_output_and_exit_code() -> None:
 
 def test_failure_carries_argv_code_and_output() -> None:
     with pytest.raises(CommandFailed) as info:
-        proc.run([sys.executable, "-c", "import sys; print('boom', file=sys.stderr); sys.exit(3)"])
+        proc.run_command(
+            [sys.executable, "-c", "import sys; print('boom', file=sys.stderr); sys.exit(3)"]
+        )
     assert info.value.returncode == 3
     assert "boom" in info.value.output
     assert info.value.exit_code == 3
@@ -33,24 +35,24 @@ def test_failure_carries_argv_code_and_output() -> None:
 
 
 def test_no_shell_is_involved() -> None:
-    done = proc.run([sys.executable, "-c", "import sys; print(sys.argv[1])", "a;b $(x) *"])
+    done = proc.run_command([sys.executable, "-c", "import sys; print(sys.argv[1])", "a;b $(x) *"])
     assert done.stdout == "a;b $(x) *\n"
 
 
 def test_check_false_returns_the_failure() -> None:
-    done = proc.run([sys.executable, "-c", "raise SystemExit(4)"], check=False)
+    done = proc.run_command([sys.executable, "-c", "raise SystemExit(4)"], check=False)
     assert done.returncode == 4
 
 
 def test_missing_tool_is_a_command_failure() -> None:
     with pytest.raises(CommandFailed) as info:
-        proc.run(["orchestrate-no-such-tool-xyz"])
+        proc.run_command(["orchestrate-no-such-tool-xyz"])
     assert info.value.returncode == 127
 
 
 def test_log_file_receives_streamed_output(tmp_path: Path) -> None:
     log_file = tmp_path / "logs" / "job.log"
-    done = proc.run(
+    done = proc.run_command(
         [sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr)"],
         log_file=log_file,
     )
@@ -61,7 +63,7 @@ def test_log_file_receives_streamed_output(tmp_path: Path) -> None:
 
 
 def test_env_is_merged_over_the_environment() -> None:
-    done = proc.run(
+    done = proc.run_command(
         [sys.executable, "-c", "import os; print(os.environ['ORCH_T'], 'PATH' in os.environ)"],
         env={"ORCH_T": "x"},
     )
@@ -75,7 +77,7 @@ def test_timeout_holds_while_output_streams_to_the_log(tmp_path: Path) -> None:
     log_file = tmp_path / "job.log"
     script = "import sys, time; print('started', flush=True); time.sleep(300)"
     with pytest.raises(CommandFailed) as info:
-        proc.run([sys.executable, "-c", script], log_file=log_file, timeout=1)
+        proc.run_command([sys.executable, "-c", script], log_file=log_file, timeout=1)
     assert info.value.returncode == -1
     assert info.value.output == "started\ntimed out after 1 s"
     assert "started\n" in log_file.read_text()

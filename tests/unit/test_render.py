@@ -211,7 +211,7 @@ def test_every_linux_run_instruction_is_valid_shell(rendered: dict[PurePosixPath
             continue
         for line in history_lines(text, {}):
             if line.startswith("RUN "):
-                result = proc.run(["sh", "-n", "-c", line[4:]], check=False)
+                result = proc.run_command(["sh", "-n", "-c", line[4:]], check=False)
                 assert result.returncode == 0, f"{rel}: {result.stderr}"
                 checked += 1
     assert checked > 60

@@ -100,20 +100,20 @@ def test_run_checks_passes(tmp_path: Path) -> None:
         return answer(argv, **kw)  # type: ignore[no-any-return]
 
     to_run = checks()
-    smoke.run_checks(to_run, log_file=tmp_path / "log", run=run)  # no CheckFailed
+    smoke.run_checks(to_run, log_file=tmp_path / "log", runner=run)  # no CheckFailed
     # Every check ran, in order, each with its output going to the job's log.
     assert calls == [(c.argv, tmp_path / "log") for c in to_run]
 
 
 def test_a_failing_import_fails_the_smoke_test(tmp_path: Path) -> None:
     with pytest.raises(CheckFailed, match=r"smoke test imports: exit code 1: ModuleNotFoundError"):
-        smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(OUTPUTS, fail="-c"))
+        smoke.run_checks(checks(), log_file=tmp_path / "log", runner=fake(OUTPUTS, fail="-c"))
 
 
 def test_a_wrong_version_fails_the_smoke_test(tmp_path: Path) -> None:
     wrong = {"pip": OUTPUTS["pip"], "-c": OUTPUTS["-c"], "--version": "Python 3.13.4\n"}
     with pytest.raises(CheckFailed, match="python --version"):
-        smoke.run_checks(checks(), log_file=tmp_path / "log", run=fake(wrong))
+        smoke.run_checks(checks(), log_file=tmp_path / "log", runner=fake(wrong))
 
 
 # --------------------------------------------------------------------------- PGO evidence
