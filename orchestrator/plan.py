@@ -56,11 +56,6 @@ class Job:
         """Needs qemu user emulation on an x86-64 build machine."""
         return ARCHES[self.arch].emulated_on_x86_64
 
-    @property
-    def heavy(self) -> bool:
-        """Counts against the build's ``--jobs`` limit: emulated, or a PGO profile run."""
-        return self.emulated or self.pgo
-
 
 @dataclass(frozen=True)
 class Excluded:

@@ -66,12 +66,12 @@ def test_job_fields_for_a_profile_task_arch(m: matrix.Matrix) -> None:
     assert job.profile_task is not None
     assert job.profile_task.startswith("-m test.regrtest --pgo test_array test_base64 ")
     assert job.profile_task.endswith(" test_traceback test_unicode")
-    assert job.emulated and job.heavy and job.pgo
+    assert job.emulated and job.pgo
     amd = p.job("3.8.0b3-buster-amd64")
-    assert amd.profile_task is None and not amd.emulated and amd.heavy
+    assert amd.profile_task is None and not amd.emulated and amd.pgo
     assert amd.dockerfile == PurePosixPath("dockerfiles/3.8-rc/buster/Dockerfile")
     win = p.job("3.8.0b3-windowsservercore-1809-windows-amd64")
-    assert not win.pgo and not win.heavy and win.profile_task is None
+    assert not win.pgo and not win.emulated and win.profile_task is None
     assert amd.builder is None
 
 
