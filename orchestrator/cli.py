@@ -10,16 +10,15 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 
 from orchestrator import __version__
 from orchestrator import log as logsetup
-from orchestrator.commands import build, manifest, plan, render, report
+from orchestrator.commands import Command, build, manifest, new_parser, plan, render, report
 from orchestrator.errors import OrchestratorError
 
 # The subcommands, in the order ``--help`` lists them: a static table, so the import graph
 # (and the layers contract over it) sees every command.
-COMMANDS: tuple[ModuleType, ...] = (render, plan, build, report, manifest)
+COMMANDS: tuple[Command, ...] = (render, plan, build, report, manifest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
-        command.add_parser(sub)
+        new_parser(sub, command)
     return parser
 
 

@@ -22,17 +22,14 @@ from orchestrator.build import options, release, summary
 from orchestrator.build.options import BuildOptions
 from orchestrator.workspace import find_root
 
+NAME = "build"
+HELP = "build, smoke-test and push every platform, then publish the manifest lists"
+FORMATTER: type[argparse.HelpFormatter] | None = argparse.RawDescriptionHelpFormatter
 
-def add_parser(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "build",
-        help="build, smoke-test and push every platform, then publish the manifest lists",
-        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     for f, how in options.flagged():
         p.add_argument(*how.names, **_argparse_settings(f, how))
-    p.set_defaults(func=handle)
 
 
 def _argparse_settings(f: dataclasses.Field[Any], how: options.Flag) -> dict[str, Any]:

@@ -13,25 +13,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import policy, publish
-from orchestrator.commands import new_parser
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.results import JobResult, read_results
 from orchestrator.workspace import Workspace, find_root
 
+NAME = "manifest"
+HELP = "assemble and push manifest lists from the results of per-architecture builds"
+FORMATTER: type[argparse.HelpFormatter] | None = None
 
-def add_parser(sub: Any) -> None:
-    p = new_parser(
-        sub,
-        handle,
-        name="manifest",
-        help="assemble and push manifest lists from the results of per-architecture builds",
-        doc=__doc__,
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("version", metavar="VERSION", help="release (3.13.5), line or alias")
     p.add_argument(
         "--results",

@@ -15,18 +15,14 @@ from typing import Any
 
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
-from orchestrator.commands import new_parser
 from orchestrator.workspace import Workspace, find_root
 
+NAME = "plan"
+HELP = "expand the matrix into build jobs, tags and manifest lists"
+FORMATTER: type[argparse.HelpFormatter] | None = None
 
-def add_parser(sub: Any) -> None:
-    p = new_parser(
-        sub,
-        handle,
-        name="plan",
-        help="expand the matrix into build jobs, tags and manifest lists",
-        doc=__doc__,
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("version", metavar="VERSION", help="release (3.8.0b3), line (3.8-rc) or alias")
     p.add_argument("--arch", action="append", default=[], help="only this architecture")
     p.add_argument("--variant", action="append", default=[], help="only this variant")

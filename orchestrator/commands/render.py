@@ -11,14 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 import structlog
 
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import render as rendermod
-from orchestrator.commands import new_parser
 from orchestrator.errors import CheckFailed, UsageError
 from orchestrator.platforms import ARCHES, suggest
 from orchestrator.workspace import Workspace, find_root
@@ -26,14 +24,12 @@ from orchestrator.workspace import Workspace, find_root
 log = structlog.get_logger(__name__)
 
 
-def add_parser(sub: Any) -> None:
-    p = new_parser(
-        sub,
-        handle,
-        name="render",
-        help="render the Dockerfiles from matrix.yml and templates/",
-        doc=__doc__,
-    )
+NAME = "render"
+HELP = "render the Dockerfiles from matrix.yml and templates/"
+FORMATTER: type[argparse.HelpFormatter] | None = None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("versions", nargs="*", metavar="VERSION", help="release, line or alias")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
     p.add_argument("--arch", action="append", default=[], help="only this architecture")

@@ -16,21 +16,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from orchestrator import registry, report
-from orchestrator.commands import new_parser
 from orchestrator.errors import UsageError
 
+NAME = "report"
+HELP = "write the repo-info style report of published tags (or diff two)"
+FORMATTER: type[argparse.HelpFormatter] | None = None
 
-def add_parser(sub: Any) -> None:
-    p = new_parser(
-        sub,
-        handle,
-        name="report",
-        help="write the repo-info style report of published tags (or diff two)",
-        doc=__doc__,
-    )
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("refs", nargs="*", metavar="REF", help="image reference, e.g. python:3.8-rc")
     p.add_argument(
         "--registry", metavar="HOST", help="read from this registry (e.g. localhost:5000)"
