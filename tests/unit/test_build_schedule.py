@@ -6,7 +6,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import structlog
@@ -21,6 +21,19 @@ def _fresh_log_config() -> Iterator[None]:
     structlog.reset_defaults()
     yield
     structlog.reset_defaults()
+
+
+def schedule_one_at_a_time(
+    jobs: list[JobPlan], run_one: Callable[[JobPlan], str], stopped: list[bool]
+) -> dict[str, str]:
+    """One slot, interrupted: the event is set and ``on_interrupt`` called exactly once."""
+    event = threading.Event()
+    results, interrupted = schedule.schedule(
+        jobs, run_one, slots=1, interrupted=event, on_interrupt=lambda: stopped.append(True),
+        poll=0.01,
+    )  # fmt: skip
+    assert interrupted and event.is_set() and stopped == [True]
+    return results
 
 
 def test_schedule_keeps_order_and_caps_concurrency() -> None:
@@ -80,12 +93,7 @@ def test_schedule_interrupted_by_a_job_stops_everything() -> None:
             raise KeyboardInterrupt
         return j.id
 
-    event = threading.Event()
-    results, interrupted = schedule.schedule(
-        jobs, run_one, slots=1, interrupted=event, on_interrupt=lambda: stopped.append(True),
-        poll=0.01,
-    )  # fmt: skip
-    assert interrupted and event.is_set() and stopped == [True]
+    results = schedule_one_at_a_time(jobs, run_one, stopped)
     assert list(results) == [jobs[0].id] and calls == [jobs[0].id, jobs[1].id]
 
 
@@ -103,12 +111,7 @@ def test_schedule_turns_a_signal_into_an_interrupt_without_losing_a_result(sig: 
             os.kill(os.getpid(), sig)
         return j.id
 
-    event = threading.Event()
-    results, interrupted = schedule.schedule(
-        jobs, run_one, slots=1, interrupted=event, on_interrupt=lambda: stopped.append(True),
-        poll=0.01,
-    )  # fmt: skip
-    assert interrupted and event.is_set() and stopped == [True]
+    results = schedule_one_at_a_time(jobs, run_one, stopped)
     assert list(results) == [jobs[0].id]
     assert signal.getsignal(sig) is before
 
