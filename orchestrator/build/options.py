@@ -23,6 +23,7 @@ from orchestrator.build.schedule import default_jobs
 from orchestrator.buildx import parse_builder_overrides
 from orchestrator.errors import ConfigError, UsageError
 from orchestrator.platforms import ARCHES
+from orchestrator.workspace import Workspace
 
 PYTHON_ORG = "https://www.python.org/ftp/python"
 PROFILES = ("quick", "full")
@@ -229,11 +230,11 @@ class BuildOptions:
 
     @property
     def logs(self) -> Path:
-        return (self.logs_dir or self.root / "logs") / self.version
+        return (self.logs_dir or Workspace(self.root).logs) / self.version
 
     @property
     def state(self) -> Path:
-        return self.state_dir or self.root / ".orchestrate"
+        return self.state_dir or Workspace(self.root).state
 
 
 def flagged() -> list[tuple[Field[Any], Flag]]:

@@ -39,6 +39,7 @@ from orchestrator.matrix import Matrix
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import Platform
 from orchestrator.results import JobResult, JobStatus
+from orchestrator.workspace import Workspace
 
 log = structlog.get_logger(__name__)
 
@@ -106,7 +107,7 @@ def prepare(options: BuildOptions, connections: Connections, reg: RegistryLookup
 
 
 def load_matrix(root: Path) -> Matrix:
-    return matrixmod.load(root / "matrix.yml")
+    return matrixmod.load(Workspace(root).matrix)
 
 
 def make_plan(matrix: Matrix, options: BuildOptions) -> Plan:

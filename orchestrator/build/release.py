@@ -39,6 +39,7 @@ from orchestrator.build.schedule import schedule
 from orchestrator.plan import Plan
 from orchestrator.registry.view import BuildRegistry
 from orchestrator.results import JobResult, JobStatus
+from orchestrator.workspace import Workspace
 
 log = structlog.get_logger(__name__)
 
@@ -225,7 +226,7 @@ def write_reports(
             content_key=keys.pop() if len(keys) == 1 else None,
         )
         md, js = report.publish_report(
-            f"{options.image_repository}:{o.tag}", options.root / "reports", job=job
+            f"{options.image_repository}:{o.tag}", Workspace(options.root).reports, job=job
         )
         written += [str(md), str(js)]
     return written
