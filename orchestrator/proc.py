@@ -189,8 +189,8 @@ def stop_children(sig: int = signal.SIGINT) -> list[int]:
     """Interrupt the commands this process started (``docker buildx``/``run``/``push``).
 
     SIGINT makes the docker CLI cancel its build (BuildKit drops the solve) or stop its
-    container (``docker run`` forwards the signal); ``run`` then returns in the worker thread,
-    which marks the job interrupted. Only our own children, each by its PID.
+    container (``docker run`` forwards the signal); ``run_command`` then returns in the worker
+    thread, which marks the job interrupted. Only our own children, each by its PID.
     """
     pids = child_pids()
     for pid in pids:
