@@ -4,6 +4,10 @@ The bashbrew names are the ones ``matrix.yml``, job ids and the CLI use; the OCI
 what ``docker buildx build --platform`` and manifest-list entries need. Windows entries carry
 ``os.version``, which depends on the variant's base image, so it is attached per job
 (``Platform.with_os_version``), not per architecture.
+
+This is the one architecture table: ``scripts/farm.d/farmlib.py`` (the build farm, which runs
+before the project's virtual environment exists) reads it too, so this module imports nothing
+but the standard library.
 """
 
 from __future__ import annotations
@@ -61,8 +65,12 @@ class Arch:
     platform: Platform
     debian: str | None  # dpkg --print-architecture inside a Debian image of this arch
     alpine: str | None  # apk --print-arch inside an Alpine image of this arch
-    uname: str | None  # uname -m under qemu (linux/386 on x86-64 says x86_64, see the docs)
+    # uname -m in a container of this platform (under qemu for emulated ones; linux/386 on
+    # x86-64 still says x86_64, so the ELF header below is what proves the platform)
+    uname: str | None
     emulated_on_x86_64: bool  # needs qemu user emulation on an x86-64 build machine
+    elf_class: int | None = None  # EI_CLASS of its binaries: 1 = 32-bit, 2 = 64-bit
+    elf_machine: int | None = None  # e_machine of its binaries (EM_X86_64 = 62, EM_386 = 3 …)
 
     @property
     def is_windows(self) -> bool:
@@ -72,14 +80,17 @@ class Arch:
 ARCHES: dict[str, Arch] = {
     a.name: a
     for a in (
-        Arch("amd64", Platform("linux", "amd64"), "amd64", "x86_64", "x86_64", False),
-        Arch("arm32v5", Platform("linux", "arm", "v5"), "armel", None, "armv5tejl", True),
-        Arch("arm32v6", Platform("linux", "arm", "v6"), None, "armhf", "armv6l", True),
-        Arch("arm32v7", Platform("linux", "arm", "v7"), "armhf", "armv7", "armv7l", True),
-        Arch("arm64v8", Platform("linux", "arm64", "v8"), "arm64", "aarch64", "aarch64", True),
-        Arch("i386", Platform("linux", "386"), "i386", "x86", "x86_64", False),
-        Arch("ppc64le", Platform("linux", "ppc64le"), "ppc64el", "ppc64le", "ppc64le", True),
-        Arch("s390x", Platform("linux", "s390x"), "s390x", "s390x", "s390x", True),
+        Arch("amd64", Platform("linux", "amd64"), "amd64", "x86_64", "x86_64", False, 2, 62),
+        # qemu-arm's default CPU says armv7l whatever the binary's architecture level
+        Arch("arm32v5", Platform("linux", "arm", "v5"), "armel", None, "armv7l", True, 1, 40),
+        Arch("arm32v6", Platform("linux", "arm", "v6"), None, "armhf", "armv6l", True, 1, 40),
+        Arch("arm32v7", Platform("linux", "arm", "v7"), "armhf", "armv7", "armv7l", True, 1, 40),
+        Arch(
+            "arm64v8", Platform("linux", "arm64", "v8"), "arm64", "aarch64", "aarch64", True, 2, 183
+        ),
+        Arch("i386", Platform("linux", "386"), "i386", "x86", "x86_64", False, 1, 3),
+        Arch("ppc64le", Platform("linux", "ppc64le"), "ppc64el", "ppc64le", "ppc64le", True, 2, 21),
+        Arch("s390x", Platform("linux", "s390x"), "s390x", "s390x", "s390x", True, 2, 22),
         Arch("windows-amd64", Platform("windows", "amd64"), None, None, None, False),
     )
 }

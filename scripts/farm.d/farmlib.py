@@ -9,6 +9,7 @@ project's virtual environment. The pure functions (``mirror_from_sources``,
     farmlib.py mirror-uri                       the Debian mirror the machine's apt sources name
     farmlib.py daemon-json PATH MIRROR_URL      add MIRROR_URL to registry-mirrors (prints changed)
     farmlib.py arch BASHBREW_ARCH FIELD         deb / oci / uname / elf_machine / elf_class
+    farmlib.py arches FIELD                     that field of every architecture, in table order
     farmlib.py state-set FILE KEY=VALUE ...     merge keys into a JSON state file
     farmlib.py status FARM_DIR [--json]         what is up, checked live
 """
@@ -28,6 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The repository's own orchestrator package, ahead of any installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from orchestrator import platforms as product_platforms
+
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 
 
@@ -43,19 +48,12 @@ class Arch:
     elf_class: int  # 1 = 32-bit, 2 = 64-bit
 
 
+# The product's architecture table (orchestrator/platforms.py, standard library only) is the
+# one source: every Linux architecture with a Debian name, in the farm's spellings.
 ARCHES: dict[str, Arch] = {
-    a.bashbrew: a
-    for a in (
-        Arch("amd64", "amd64", "linux/amd64", "x86_64", 62, 2),
-        # linux/386 runs natively on an x86-64 kernel, which still reports x86_64 to uname:
-        # the ELF class (32-bit) and machine (EM_386) of the running binary are the proof.
-        Arch("i386", "i386", "linux/386", "x86_64", 3, 1),
-        Arch("arm64v8", "arm64", "linux/arm64/v8", "aarch64", 183, 2),
-        Arch("arm32v7", "armhf", "linux/arm/v7", "armv7l", 40, 1),
-        Arch("arm32v5", "armel", "linux/arm/v5", "armv7l", 40, 1),
-        Arch("ppc64le", "ppc64el", "linux/ppc64le", "ppc64le", 21, 2),
-        Arch("s390x", "s390x", "linux/s390x", "s390x", 22, 2),
-    )
+    a.name: Arch(a.name, a.debian, a.platform.oci, a.uname, a.elf_machine, a.elf_class)
+    for a in product_platforms.ARCHES.values()
+    if a.debian and a.uname and a.elf_machine and a.elf_class and not a.is_windows
 }
 
 
@@ -269,9 +267,9 @@ def main(argv: list[str]) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
         print("changed" if changed else "unchanged")
-    elif cmd == "arch":
-        arch = arch_info(args[0])
-        print(getattr(arch, args[1]))
+    elif cmd in ("arch", "arches"):
+        chosen = [arch_info(args.pop(0))] if cmd == "arch" else list(ARCHES.values())
+        print(" ".join(str(getattr(arch, args[0])) for arch in chosen))
     elif cmd == "state-set":
         state_set(Path(args[0]), args[1:])
     elif cmd == "status":

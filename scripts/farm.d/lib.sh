@@ -159,7 +159,7 @@ papt() {
     -o Dir::Cache="$FARM_DIR/apt/cache" \
     -o Dir::Cache::Archives="$FARM_DIR/apt/cache/archives" \
     -o APT::Architectures="amd64" \
-    $(for a in i386 arm64 armhf armel ppc64el s390x; do printf -- '-o APT::Architectures::=%s ' "$a"; done) \
+    $(for a in $(flib arches deb); do [ "$a" = amd64 ] || printf -- '-o APT::Architectures::=%s ' "$a"; done) \
     -o APT::Get::AllowUnauthenticated=false "$@"
 }
 papt_update() {
@@ -171,7 +171,7 @@ papt_update() {
   # trixie binaries are fetched for amd64 only; foreign .debs come from bookworm.
   cat >"$FARM_DIR/apt/sources.list.new" <<EOF
 deb [arch=amd64 signed-by=$key] $DEBIAN_MIRROR trixie main
-deb [arch=amd64,i386,arm64,armhf,armel,ppc64el,s390x signed-by=$key] $DEBIAN_MIRROR bookworm main
+deb [arch=$(flib arches deb | tr ' ' ,) signed-by=$key] $DEBIAN_MIRROR bookworm main
 deb-src [signed-by=$key] $DEBIAN_MIRROR trixie main
 deb-src [signed-by=$key] $DEBIAN_MIRROR bookworm main
 EOF

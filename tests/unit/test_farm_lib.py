@@ -188,3 +188,35 @@ def test_farm_fixture_view_of_status_json(tmp_path: Path) -> None:
         "i386": ("library/debian:bookworm",),
     }
     assert str(farm.farm_dir) == "/var/lib/orchestrate-farm"
+
+
+def test_the_farm_reads_the_product_architecture_table() -> None:
+    from orchestrator import platforms
+
+    linux_debian = [a for a in platforms.ARCHES.values() if a.debian and not a.is_windows]
+    assert list(farmlib.ARCHES) == [a.name for a in linux_debian]
+    for a in linux_debian:
+        farm = farmlib.ARCHES[a.name]
+        assert (farm.deb, farm.oci, farm.uname) == (a.debian, a.platform.oci, a.uname)
+        assert (farm.elf_class, farm.elf_machine) == (a.elf_class, a.elf_machine)
+
+
+def test_the_table_the_farm_reads_needs_only_the_standard_library() -> None:
+    # The farm runs before the project's virtual environment exists.
+    import ast
+    import sys
+
+    from orchestrator import platforms
+
+    tree = ast.parse(Path(platforms.__file__).read_text())
+    imported = {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
