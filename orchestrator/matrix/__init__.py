@@ -8,7 +8,8 @@ near-miss names). The package, one concern per module:
 - ``loader``: ``load``/``loads``, and the YAML loader that records the line of every key and item
   (the ``LMap``/``LList`` it builds are in ``nodes``);
 - ``checker``: the schema, section by section (``MatrixChecker``), on top of ``nodecheck``'s
-  typed getters that collect problems instead of raising.
+  typed getters that collect problems instead of raising;
+- ``rules``: the per-line rule lists (``profile_tasks``), first match wins.
 
 The tags of a line's variants are ``orchestrator.tags``. No I/O besides reading the one file; no
 Docker, no subprocess.
