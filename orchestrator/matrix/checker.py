@@ -51,6 +51,7 @@ LINE_KEYS = (
     "pip",
     "pgo",
     "profile_tasks",
+    "strategies",
     "build_args",
 )
 PIP_KEYS = ("version", "get_pip_url", "get_pip_sha256")
@@ -256,6 +257,7 @@ class MatrixChecker:
                     ln.key_lines["pgo"], f"{p}.pgo", f"expected a boolean, got {kind_of(ln['pgo'])}"
                 )
         rules = self.rules.profile_tasks(ln, p, pgo)
+        strategies = self.rules.strategies(ln, p)
         build_args = self.line_build_args(ln, p)
         if len(chk.problems) > before or version is None or not line_variants:
             return None
@@ -272,6 +274,7 @@ class MatrixChecker:
             pgo=pgo,
             profile_tasks=rules,
             build_args=build_args,
+            strategies=strategies,
             line=ln.line,
         )
 

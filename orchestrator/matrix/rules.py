@@ -1,6 +1,7 @@
 """The per-line rules of matrix.yml: lists of ``{value, variants?, arches?}``, first match wins.
 
-``lines.<name>.profile_tasks`` (``{task, variants?, arches?}``) is read here; each rule list is
+``lines.<name>.profile_tasks`` (``{task, variants?, arches?}``) and ``lines.<name>.strategies``
+(``{strategy, variants?, arches?}``, no matching rule = ``auto``) are read here; each rule list is
 read the same way by ``read_rules``: a list of mappings, each naming its value under one key and
 optionally narrowing it to some variants and architectures. Problems go to the ``NodeChecker``
 as everywhere else in the matrix check.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from orchestrator.matrix.model import ProfileTaskRule
+from orchestrator.matrix.model import STRATEGIES, ProfileTaskRule, StrategyRule
 from orchestrator.matrix.nodecheck import NodeChecker
 from orchestrator.matrix.nodes import LList, LMap, kind_of
 from orchestrator.platforms import suggest
@@ -97,3 +98,27 @@ class LineRules:
             is_arch=self.is_arch,
         )
         return tuple(ProfileTaskRule(task, variants, arches) for task, variants, arches in found)
+
+    def strategies(self, ln: LMap, p: str) -> tuple[StrategyRule, ...]:
+        """``strategies: [{strategy, variants?, arches?}]``: first matching rule wins."""
+        chk = self.chk
+
+        def strategy_of(rule: LMap, path: str) -> str | None:
+            strategy = chk.string(rule, "strategy", path)
+            if strategy is not None and strategy not in STRATEGIES:
+                hint = suggest(strategy, STRATEGIES)
+                chk.add(rule.key_lines["strategy"], path, f"unknown strategy {strategy!r}{hint}")
+                return None
+            return strategy
+
+        found = read_rules(
+            chk,
+            ln,
+            p,
+            key="strategies",
+            value_key="strategy",
+            value_of=strategy_of,
+            is_variant=self.is_variant,
+            is_arch=self.is_arch,
+        )
+        return tuple(StrategyRule(s, variants, arches) for s, variants, arches in found)
