@@ -22,7 +22,10 @@ from orchestrator.matrix.loader import load, loads
 from orchestrator.matrix.model import (
     AUTO,
     BUILD_STRATEGIES,
+    CROSS,
+    EMULATE,
     FAMILIES,
+    NATIVE,
     STRATEGIES,
     Defaults,
     Line,
@@ -37,7 +40,10 @@ from orchestrator.matrix.model import (
 __all__ = [
     "AUTO",
     "BUILD_STRATEGIES",
+    "CROSS",
+    "EMULATE",
     "FAMILIES",
+    "NATIVE",
     "STRATEGIES",
     "Defaults",
     "Line",

@@ -15,10 +15,10 @@ from orchestrator.platforms import suggest
 
 FAMILIES = ("debian", "debian-slim", "alpine", "windowsservercore")
 # How a job is built: natively, under qemu emulation, or cross-compiled on the build platform.
-BUILD_STRATEGIES = ("native", "emulate", "cross")
+AUTO, NATIVE, EMULATE, CROSS = "auto", "native", "emulate", "cross"
+BUILD_STRATEGIES = (NATIVE, EMULATE, CROSS)
 # What ``lines.<name>.strategies`` (and ``--strategy``) may ask for: ``auto`` lets
 # ``orchestrator.strategy`` choose per job.
-AUTO = "auto"
 STRATEGIES = (AUTO, *BUILD_STRATEGIES)
 # CPython release versions: 3.8.0, 3.8.0b3, 3.13.0rc1 (no dev/post releases are published).
 VERSION_RE = re.compile(
