@@ -19,7 +19,8 @@ the job (exit 2). An explicit ``emulate`` of a platform the builder runs nativel
 nothing would be emulated, and the label and summary say what really happens.
 
 ``resolve_plan`` settles every job of a plan (every problem at once, before anything is built)
-and gives a ``cross`` job its own Dockerfile (``plan.dockerfile_path``). No I/O.
+and gives a ``cross`` job its own Dockerfile (``plan.dockerfile_path``). Every image is labelled
+with its job's strategy (``LABEL``). No I/O.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from orchestrator.platforms import ARCHES
 
 # The builder name that means the local engine's default builder (as ``buildx.parse_route``).
 DEFAULT_BUILDER = "default"
+
+# The image label every build carries with the job's strategy (next to the content key's).
+LABEL = "io.orchestrate.strategy"
 
 
 def is_routed(job: Job, builders: Mapping[str, str]) -> bool:
