@@ -36,9 +36,8 @@ def summary(outcome: Outcome) -> str:
             continue
         label = {"not-built": "not built"}.get(r.status.value, r.status.value)
         what = r.digest if r.status is JobStatus.BUILT else r.reason or ""
-        lines.append(
-            f"  {label:<9}  {r.job_id:<{width}}  {how:<{how_width}}  {secs:>6}  {what}".rstrip()
-        )
+        column = f"{how:<{how_width}}  " if how_width else ""  # results that do not say: none
+        lines.append(f"  {label:<9}  {r.job_id:<{width}}  {column}{secs:>6}  {what}".rstrip())
         if r.status is JobStatus.FAILED:
             lines.append(f"             {r.reason}; log: {r.log}")
             lines += [f"             | {t}" for t in r.log_tail[-10:]]
