@@ -11,6 +11,12 @@ in its config, and in the tag ``build-<key[:12]>-<arch>`` it is pushed under. Th
 makes "the registry already holds an image for this key" one HEAD request, and what lets a run
 that crashed or was interrupted continue with only the jobs not yet done.
 
+How the job is built is in the key only when it is ``cross`` (a build stage on the build
+platform, then the target stage): a cross-compiled CPython is another image than one compiled on
+its own platform. ``native`` and ``emulate`` run the same Dockerfile on the same platform, under
+qemu or not, and give the same image, so they share a key (and today's keys stay what they were:
+what the farm built under emulation is found by a native arm64 runner, and the other way round).
+
 Build arguments that only say *where* the sources come from (``PYTHON_DOWNLOAD_BASE``) are left
 out of the key: the tarball is verified against its sha256 inside the build, so a mirror and
 python.org give the same image, and a CI run against python.org must find what the local farm
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +37,9 @@ from orchestrator.platforms import Platform
 
 KEY_LABEL = "io.orchestrate.content-key"
 SCHEME = "orchestrate-content-key/v1"
+
+# The only build strategy that is part of the key (see the module doc).
+KEYED_STRATEGY = "cross"
 
 # Build arguments that change where bytes come from, never which bytes (see the module doc).
 LOCATION_ARGS = frozenset({"PYTHON_DOWNLOAD_BASE"})
@@ -48,15 +57,16 @@ class ContextFile:
     data: bytes
 
 
-def context_files(directory: Path) -> tuple[ContextFile, ...]:
-    """Every file under ``directory`` (sorted by relative path), VCS metadata left out.
+def context_files(directory: Path, *, skip: Collection[str] = ()) -> tuple[ContextFile, ...]:
+    """Every file under ``directory`` (sorted by relative path), VCS metadata left out, and the
+    folders named in ``skip`` (at any depth: another job's Dockerfile folder, see ``prepare``).
 
     ``.dockerignore`` is not interpreted: the rendered contexts have none, and reading more
     than BuildKit sends can only make the key stricter, never let a change slip through.
     """
     found: list[ContextFile] = []
     for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_NAMES)
+        dirnames[:] = sorted(d for d in dirnames if d not in _IGNORED_NAMES and d not in skip)
         for name in filenames:
             if name in _IGNORED_NAMES:
                 continue
@@ -80,8 +90,10 @@ def content_key(
     build_args: Sequence[tuple[str, str]],
     platform: Platform,
     parent_digest: str,
+    strategy: str | None = None,
 ) -> str:
-    """The job's content key: 64 lowercase hex digits."""
+    """The job's content key: 64 lowercase hex digits. ``strategy`` counts only when it is
+    ``cross`` (native and emulated builds of the same inputs are the same image)."""
     h = hashlib.sha256()
     h.update(SCHEME.encode() + b"\n")
     _field(h, "dockerfile", dockerfile)
@@ -95,6 +107,8 @@ def content_key(
     _field(h, "platform", platform.oci.encode())
     _field(h, "os.version", (platform.os_version or "").encode())
     _field(h, "parent", parent_digest.encode())
+    if strategy == KEYED_STRATEGY:
+        _field(h, "strategy", strategy.encode())
     return h.hexdigest()
 
 

@@ -6,6 +6,10 @@ with a stable id (``3.8.0b3-buster-arm32v7``), its OCI platform, the Dockerfile 
 tags (Docker Official Images algebra, see ``orchestrator.tags``) and the combinations left out,
 each with the reason. Manifest lists follow the same order, which is the order the seed report
 shows (python:3.8-rc = buster's 7 Linux entries, then the three Windows Server Core ones).
+
+Each job carries the build strategy it asks for (``lines.<name>.strategies``, or ``strategy=``
+from ``--strategy`` for every job; ``auto`` when neither says): how it is really built depends on
+its builder and the templates, and is settled by ``orchestrator.strategy.resolve_plan``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from orchestrator.errors import UsageError
-from orchestrator.matrix import Line, Matrix, Variant
+from orchestrator.matrix import AUTO, CROSS, STRATEGIES, Line, Matrix, Variant
 from orchestrator.platforms import ARCHES, Platform, suggest
 from orchestrator.tags import manifest_lists, variant_tags
 
@@ -42,6 +46,9 @@ class Job:
     builder: str | None
     pgo: bool
     profile_task: str | None
+    # How it is built: what the matrix (or --strategy) asks for, ``auto`` when neither says,
+    # until ``strategy.resolve_plan`` settles it (native, emulate or cross) with its Dockerfile.
+    strategy: str = AUTO
 
     @property
     def all_tags(self) -> tuple[str, ...]:
@@ -88,16 +95,21 @@ class Plan:
         return dict(self.manifests)
 
 
-def dockerfile_path(line: Line, variant: Variant, arch: str) -> PurePosixPath:
+def dockerfile_path(line: Line, variant: Variant, arch: str, strategy: str = AUTO) -> PurePosixPath:
     """Where the Dockerfile of this job lives.
 
     A job whose architecture has its own PGO profile task builds its own Dockerfile
     (``dockerfiles/3.8-rc/buster/arm32v7/Dockerfile``); every other job of the variant shares
-    ``dockerfiles/3.8-rc/buster/Dockerfile``.
+    ``dockerfiles/3.8-rc/buster/Dockerfile``. A ``cross`` job builds the variant's cross
+    Dockerfile in a ``cross`` folder beside it (``dockerfiles/3.13/bookworm/cross/Dockerfile``,
+    ``…/buster/arm32v7/cross/Dockerfile`` with its own profile task); native and emulated jobs
+    build the same one.
     """
     base = DOCKERFILES / line.name / variant.name
     if line.profile_task_for(variant.name, arch) is not None:
-        return base / arch / "Dockerfile"
+        base = base / arch
+    if strategy == CROSS:
+        base = base / CROSS
     return base / "Dockerfile"
 
 
@@ -106,9 +118,13 @@ def profile_task_text(matrix: Matrix, name: str | None) -> str | None:
     return None if name is None else " ".join(matrix.profile_tasks[name])
 
 
-def make_job(matrix: Matrix, line: Line, variant: Variant, arch: str) -> Job:
+def make_job(
+    matrix: Matrix, line: Line, variant: Variant, arch: str, strategy: str | None = None
+) -> Job:
+    """The job of ``variant`` of ``line`` for ``arch``; ``strategy`` replaces the matrix's."""
     own, shared = variant_tags(line, variant)
-    dockerfile = dockerfile_path(line, variant, arch)
+    requested = strategy or line.strategy_for(variant.name, arch)
+    dockerfile = dockerfile_path(line, variant, arch, requested)
     windows = variant.family == "windowsservercore"
     pgo = line.pgo and not windows  # the Windows images install python.org's own build
     return Job(
@@ -130,6 +146,7 @@ def make_job(matrix: Matrix, line: Line, variant: Variant, arch: str) -> Job:
         profile_task=profile_task_text(matrix, line.profile_task_for(variant.name, arch))
         if pgo
         else None,
+        strategy=requested,
     )
 
 
@@ -148,14 +165,16 @@ def expand(
     *,
     arches: Sequence[str] = (),
     variants: Sequence[str] = (),
+    strategy: str | None = None,
 ) -> Plan:
     """The plan for ``version`` (a release like ``3.8.0b3``, or a line name or alias).
 
     ``arches``/``variants`` narrow the plan; names that the matrix does not know raise
     UsageError (exit 2) with a "did you mean" hint, as does a selection that leaves no job.
+    ``strategy`` (``--strategy``) replaces what the matrix asks for, for every job.
     """
     line = matrix.line_for(version)
-    _check_selection(matrix, line, arches, variants)
+    _check_selection(matrix, line, arches, variants, strategy)
     jobs: list[Job] = []
     excluded: list[Excluded] = []
     line_arches = [a for v in line.variants for a in matrix.variants[v].arches]
@@ -184,7 +203,7 @@ def expand(
             elif arches and arch not in arches:
                 excluded.append(Excluded(job_id, vname, arch, "not selected by --arch"))
             else:
-                jobs.append(make_job(matrix, line, variant, arch))
+                jobs.append(make_job(matrix, line, variant, arch, strategy))
     for vname in matrix.variants:
         if vname not in line.variants:
             excluded.append(
@@ -210,9 +229,16 @@ def expand(
 
 
 def _check_selection(
-    matrix: Matrix, line: Line, arches: Sequence[str], variants: Sequence[str]
+    matrix: Matrix,
+    line: Line,
+    arches: Sequence[str],
+    variants: Sequence[str],
+    strategy: str | None = None,
 ) -> None:
     problems: list[str] = []
+    if strategy is not None and strategy not in STRATEGIES:
+        hint = suggest(strategy, STRATEGIES)
+        problems.append(f"--strategy: unknown strategy {strategy!r}{hint}")
     for a in arches:
         if a not in ARCHES:
             problems.append(f"--arch: unknown architecture {a!r}{suggest(a, list(ARCHES))}")

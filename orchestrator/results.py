@@ -18,10 +18,13 @@ File layout (schema 1)::
          "platform": {"architecture": "amd64", "os": "linux"},
          "repository": "localhost:5000/python", "digest": "sha256:…",
          "content_key": "…", "seconds": 41.2, "reason": null, "log": "logs/….log",
-         "log_tail": []},
+         "log_tail": [], "strategy": "native"},
         …
       ]
     }
+
+``strategy`` (how the job was built: native, emulate or cross) is optional: files written before
+it existed have none and still read, so the schema version stays 1; it is written when known.
 
 No engine, no subprocess: only the file system.
 """
@@ -39,6 +42,7 @@ from typing import Any
 
 from orchestrator.errors import ConfigError
 from orchestrator.files import write_atomic
+from orchestrator.matrix import BUILD_STRATEGIES
 from orchestrator.platforms import Platform, suggest
 
 SCHEMA = "orchestrate.results"
@@ -69,6 +73,7 @@ class JobResult:
     reason: str | None = None
     log: str | None = None
     log_tail: tuple[str, ...] = ()
+    strategy: str | None = None  # how it was built: native, emulate or cross (None: not said)
 
     @property
     def available(self) -> bool:
@@ -76,7 +81,7 @@ class JobResult:
         return self.status in (JobStatus.BUILT, JobStatus.SKIPPED) and self.digest is not None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "job_id": self.job_id,
             "status": self.status.value,
             "platform": self.platform.to_json(),
@@ -88,6 +93,9 @@ class JobResult:
             "log": self.log,
             "log_tail": list(self.log_tail),
         }
+        if self.strategy is not None:
+            data["strategy"] = self.strategy
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, object], *, where: str) -> JobResult:
@@ -133,6 +141,13 @@ class JobResult:
             problems.append(f"{where}.log_tail: expected a list of strings, got {_kind(tail)}")
         else:
             log_tail = tuple(tail)
+        strategy = p.string(data, "strategy")
+        if strategy is not None and strategy not in BUILD_STRATEGIES:
+            problems.append(
+                f"{where}.strategy: unknown strategy {strategy!r}, expected one of "
+                f"{', '.join(BUILD_STRATEGIES)}{suggest(strategy, BUILD_STRATEGIES)}"
+            )
+            strategy = None
         if problems:
             raise ConfigError(problems)
         assert job_id is not None and status is not None and platform is not None
@@ -148,6 +163,7 @@ class JobResult:
             reason=reason,
             log=log_path,
             log_tail=log_tail,
+            strategy=strategy,
         )
 
 
@@ -162,6 +178,7 @@ _RESULT_KEYS = (
     "reason",
     "log",
     "log_tail",
+    "strategy",
 )
 _TOP_KEYS = ("schema", "schema_version", "version", "results")
 

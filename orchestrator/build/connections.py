@@ -16,7 +16,7 @@ from typing import Protocol
 from orchestrator import buildx, farm, policy, proc
 from orchestrator.build import progress
 from orchestrator.build.options import BuildOptions
-from orchestrator.build.progress import ProgressView
+from orchestrator.build.progress import ViewFactory
 from orchestrator.plan import Plan
 from orchestrator.platforms import Platform
 from orchestrator.results import JobResult
@@ -50,7 +50,7 @@ class Connections:
     builders: Callable[[], Sequence[str]] | None = None
     publish: Publisher | None = None  # None → publish.publish
     report: Reporter | None = None  # None → release.write_reports
-    view: Callable[[Sequence[str]], ProgressView] = progress.choose
+    view: ViewFactory = progress.choose
     interrupted: threading.Event = field(default_factory=threading.Event)
     on_interrupt: Callable[[], None] = field(default=_stop_children_quietly)
     sleep: Callable[[float], None] = time.sleep

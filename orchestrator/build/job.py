@@ -66,6 +66,7 @@ def build_job(
             repository=options.image_repository,
             content_key=jp.key,
             log=str(jp.log_file),
+            strategy=jp.strategy,
             **kw,  # type: ignore[arg-type]
         )
 

@@ -1,8 +1,8 @@
 """The build's job model: what one job will run (``JobPlan``), and what a run did (``Outcome``).
 
-A ``JobPlan`` is decided before any build starts (``prepare``): the job, its route, content key,
-key tag, exact buildx argv, smoke checks and log file. Results are ``results.JobResult``; a
-job that is not built gets its reason through ``not_built``.
+A ``JobPlan`` is decided before any build starts (``prepare``): the job (its strategy settled),
+its route, content key, key tag, exact buildx argv, smoke checks and log file. Results are
+``results.JobResult``; a job that is not built gets its reason through ``not_built``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator import buildx, policy, smoke
+from orchestrator.matrix import EMULATE
 from orchestrator.plan import Job, Plan
 from orchestrator.results import JobResult, JobStatus
 
@@ -45,9 +46,15 @@ class JobPlan:
         return self.job.pgo and dict(self.build_args).get(PROFILE_ARG) != "quick"
 
     @property
+    def strategy(self) -> str:
+        """How the job is built (settled by ``strategy.resolve_plan``): native, emulate, cross."""
+        return self.job.strategy
+
+    @property
     def heavy(self) -> bool:
-        """Takes two build slots (``schedule.cost``): emulated, or running a PGO profile."""
-        return self.job.emulated or self.runs_profile
+        """Takes two build slots (``schedule.cost``): built under emulation, or running a PGO
+        profile. A cross job compiles natively on the build platform: heavy only with PGO."""
+        return self.strategy == EMULATE or self.runs_profile
 
 
 def not_built(job: Job, reason: str, key: str | None, repository: str) -> JobResult:
@@ -61,6 +68,7 @@ def not_built(job: Job, reason: str, key: str | None, repository: str) -> JobRes
         key,
         None,
         reason,
+        strategy=job.strategy,
     )
 
 

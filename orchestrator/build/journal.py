@@ -11,7 +11,10 @@ Schema (version 1)::
 
     {"schema": 1, "version": "3.13.5",
      "jobs": {"3.13.5-bookworm-amd64": {"status": "built", "content_key": "…",
-              "digest": "sha256:…", "seconds": 312.4, "reason": null, "finished": "…Z"}}}
+              "digest": "sha256:…", "seconds": 312.4, "reason": null, "finished": "…Z",
+              "strategy": "native"}}}
+
+``strategy`` (how the job was built) is written when known; records without it still read.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class RecordedJob:
     seconds: float | None
     reason: str | None
     finished: str
+    strategy: str | None = None  # native, emulate or cross
 
     @classmethod
     def from_json(cls, data: Any, *, where: str) -> RecordedJob:
@@ -67,6 +71,7 @@ class RecordedJob:
             seconds=float(seconds) if seconds is not None else None,
             reason=text("reason"),
             finished=text("finished", True) or "",
+            strategy=text("strategy"),
         )
         if problems:
             raise ConfigError(problems)
@@ -122,17 +127,27 @@ class Journal:
         digest: str | None,
         seconds: float | None,
         reason: str | None = None,
+        strategy: str | None = None,
         now: datetime | None = None,
     ) -> None:
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entry = RecordedJob(status, content_key, digest, seconds, reason, when, strategy)
         with self._lock:
-            self.jobs[job_id] = RecordedJob(status, content_key, digest, seconds, reason, when)
+            self.jobs[job_id] = entry
             self._write()
 
     def _write(self) -> None:
         data = {
             "schema": SCHEMA,
             "version": self.version,
-            "jobs": {k: asdict(v) for k, v in sorted(self.jobs.items())},
+            "jobs": {k: _entry_json(v) for k, v in sorted(self.jobs.items())},
         }
         write_atomic(self.path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def _entry_json(entry: RecordedJob) -> dict[str, Any]:
+    """A job's record as written: ``strategy`` only when known (older records have none)."""
+    data = asdict(entry)
+    if data["strategy"] is None:
+        del data["strategy"]
+    return data

@@ -22,6 +22,7 @@ from orchestrator import retrying
 from orchestrator.build.schedule import default_jobs
 from orchestrator.buildx import parse_builder_overrides
 from orchestrator.errors import ConfigError, UsageError
+from orchestrator.matrix import STRATEGIES
 from orchestrator.platforms import ARCHES
 from orchestrator.workspace import Workspace
 
@@ -177,6 +178,16 @@ class BuildOptions:
             convert=_builder_overrides,
             help="build ARCH on this buildx builder or docker context "
             "(context:NAME / builder:NAME)",
+        ),
+    )
+    strategy: str | None = field(
+        default=None,
+        metadata=flag(
+            "--strategy",
+            choices=STRATEGIES,
+            help="build every job this way: native, emulate (qemu), cross (cross-compiled on the "
+            "build platform) or auto (native where the builder runs the platform, else cross "
+            "where a cross template exists, else emulate); default: what matrix.yml says",
         ),
     )
     push_by_digest: bool = field(

@@ -1,6 +1,8 @@
 """Steps 1-6 of a build: everything decided before the first job builds.
 
-1. ``load_matrix`` and ``make_plan`` (as ``orchestrate plan``);
+1. ``load_matrix`` and ``make_plan`` (as ``orchestrate plan``), each job's strategy settled
+   (``orchestrator.strategy``: ``--strategy`` or the matrix, the routes, the cross templates);
+   a strategy that cannot be done stops the build here, before anything runs;
 2. ``render_step``: the Dockerfiles of the plan's jobs, written where they changed; each job's
    build arguments (``build_args_for``);
 3. ``resolve_routes``: each job's builder (``Job.builder`` or ``--builder ARCH=NAME``); Windows
@@ -26,6 +28,7 @@ import structlog
 from orchestrator import buildx, contentkey, dockerfile, platforms, policy, render, smoke
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
+from orchestrator import strategy as strategymod
 from orchestrator.build.connections import Connections, RegistryLookups
 from orchestrator.build.jobs import (
     DOWNLOAD_ARG,
@@ -92,6 +95,7 @@ def prepare(options: BuildOptions, connections: Connections, reg: RegistryLookup
                 keys[job.id],
                 None,
                 f"unchanged: {options.image_repository}:{tag} holds its content key",
+                strategy=job.strategy,
             )
     jobs = {
         job.id: plan_job(
@@ -111,7 +115,20 @@ def load_matrix(root: Path) -> Matrix:
 
 
 def make_plan(matrix: Matrix, options: BuildOptions) -> Plan:
-    return planmod.expand(matrix, options.version, arches=options.arches, variants=options.variants)
+    """The plan of ``options``, every job's strategy settled (ConfigError if one cannot be)."""
+    plan = planmod.expand(
+        matrix,
+        options.version,
+        arches=options.arches,
+        variants=options.variants,
+        strategy=options.strategy,
+    )
+    return strategymod.resolve_plan(
+        plan,
+        matrix,
+        builders=options.builders,
+        has_cross_template=lambda variant: render.has_cross_template(options.root, variant),
+    )
 
 
 # --------------------------------------------------------------------------- 2. render, args
@@ -263,13 +280,19 @@ def compute_keys(
         if job.id not in parents:
             continue
         if job.context not in contexts:
-            contexts[job.context] = contentkey.context_files(root / job.context)
+            # A cross build's Dockerfile folder (``<variant>/cross``) sits inside the context of
+            # the variant's other jobs; it is not theirs: editing a cross template must not
+            # change (and rebuild) the native and emulated images.
+            contexts[job.context] = contentkey.context_files(
+                root / job.context, skip=(matrixmod.CROSS,)
+            )
         keys[job.id] = contentkey.content_key(
             dockerfile=texts[job.id].encode("utf-8"),
             context=contexts[job.context],
             build_args=args[job.id],
             platform=job.platform,
             parent_digest=parents[job.id],
+            strategy=job.strategy,
         )
     return keys
 
@@ -304,7 +327,7 @@ def plan_job(
         context=options.root / job.context,
         tag=ref,
         build_args=args,
-        labels=((contentkey.KEY_LABEL, key),),
+        labels=((contentkey.KEY_LABEL, key), (strategymod.LABEL, job.strategy)),
         network=network_for(args),
         no_cache=options.no_cache,
     )

@@ -1,9 +1,10 @@
 """Progress of a build run: a live table at a terminal, structured log events elsewhere.
 
 At a terminal (and ``CI`` unset) a rich ``Live`` table shows each job with its state (queued,
-building with elapsed time, smoke test, pushing, pushed, skipped, failed, not built). When not
-a terminal, or under CI, every state change is a structlog event (``job.building``,
-``job.pushed`` … with ``job=`` bound), which ``log.configure`` renders as JSON under CI.
+building with elapsed time, smoke test, pushing, pushed, skipped, failed, not built) and how it
+is built (native, emulate, cross). When not a terminal, or under CI, every state change is a
+structlog event (``job.building``, ``job.pushed`` … with ``job=`` and ``strategy=``), which
+``log.configure`` renders as JSON under CI.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ class ProgressView(Protocol):
     def update(self, job_id: str, state: State, detail: str = "") -> None: ...
 
 
+class ViewFactory(Protocol):
+    """Makes the view of a run's jobs (``choose``; tests pass ``EventView``)."""
+
+    def __call__(
+        self, job_ids: Sequence[str], *, strategies: Mapping[str, str] | None = None
+    ) -> ProgressView: ...
+
+
 @dataclass
 class _Row:
     state: State = State.QUEUED
@@ -73,11 +82,13 @@ class _Row:
 
 @dataclass
 class Board:
-    """The state of every job, with the time each started; shared by both views."""
+    """The state of every job, with the time each started and how it is built; shared by both
+    views."""
 
     job_ids: Sequence[str]
     clock: Callable[[], float] = time.monotonic
     rows: dict[str, _Row] = field(default_factory=dict)
+    strategies: Mapping[str, str] = field(default_factory=dict)  # job id → native|emulate|cross
 
     def __post_init__(self) -> None:
         self.rows = {j: _Row() for j in self.job_ids}
@@ -106,6 +117,7 @@ class Board:
         table.add_column("job")
         table.add_column("state")
         table.add_column("time", justify="right")
+        table.add_column("strategy")
         table.add_column("")
         for job_id in self.rows:
             row = self.rows[job_id]
@@ -114,6 +126,7 @@ class Board:
                 job_id,
                 Text(str(row.state), style=_STYLE[row.state]),
                 format_seconds(seconds) if seconds is not None else "",
+                self.strategies.get(job_id, ""),
                 row.detail,
             )
         return table
@@ -130,8 +143,13 @@ def format_seconds(seconds: float) -> str:
 class EventView:
     """State changes as structlog events (``job.<state>``)."""
 
-    def __init__(self, job_ids: Sequence[str], clock: Callable[[], float] = time.monotonic):
-        self.board = Board(job_ids, clock)
+    def __init__(
+        self,
+        job_ids: Sequence[str],
+        clock: Callable[[], float] = time.monotonic,
+        strategies: Mapping[str, str] | None = None,
+    ):
+        self.board = Board(job_ids, clock, strategies=strategies or {})
 
     def __enter__(self) -> EventView:
         return self
@@ -147,6 +165,8 @@ class EventView:
         event = "job." + state.value.replace(" ", "_")
         level = log.error if state == State.FAILED else log.info
         fields: dict[str, object] = {"job": job_id}
+        if job_id in self.board.strategies:
+            fields["strategy"] = self.board.strategies[job_id]
         if detail:
             fields["detail"] = detail
         if seconds is not None:
@@ -157,8 +177,13 @@ class EventView:
 class LiveView:
     """A rich live table, refreshed a few times a second (elapsed times keep moving)."""
 
-    def __init__(self, job_ids: Sequence[str], console: Console | None = None):
-        self.board = Board(job_ids)
+    def __init__(
+        self,
+        job_ids: Sequence[str],
+        console: Console | None = None,
+        strategies: Mapping[str, str] | None = None,
+    ):
+        self.board = Board(job_ids, strategies=strategies or {})
         self.console = console or Console(stderr=True)
         self._live = Live(self.board, console=self.console, refresh_per_second=2, transient=False)
 
@@ -183,5 +208,13 @@ def wants_live(env: Mapping[str, str] | None = None, stream: object = None) -> b
     return not env.get("CI") and bool(isatty and isatty())
 
 
-def choose(job_ids: Sequence[str], *, live: bool | None = None) -> ProgressView:
-    return LiveView(job_ids) if (wants_live() if live is None else live) else EventView(job_ids)
+def choose(
+    job_ids: Sequence[str],
+    *,
+    strategies: Mapping[str, str] | None = None,
+    live: bool | None = None,
+) -> ProgressView:
+    """The live table at a terminal (``wants_live``), the event view elsewhere."""
+    if wants_live() if live is None else live:
+        return LiveView(job_ids, strategies=strategies)
+    return EventView(job_ids, strategies=strategies)

@@ -140,11 +140,13 @@ def build_jobs(
             digest=r.digest,
             seconds=r.seconds,
             reason=r.reason,
+            strategy=r.strategy,
         )
 
     for r in prep.decided.values():
         remember(r)
-    with connections.view([j.id for j in prep.plan.jobs]) as view:
+    strategies = {j.id: j.strategy for j in prep.plan.jobs}
+    with connections.view([j.id for j in prep.plan.jobs], strategies=strategies) as view:
         for r in prep.decided.values():
             view.update(r.job_id, _state_of(r), r.reason or "")
 
@@ -163,6 +165,7 @@ def build_jobs(
                 "job.finished",
                 job=jp.id,
                 status=result.status.value,
+                strategy=result.strategy,
                 digest=result.digest,
                 seconds=result.seconds,
                 reason=result.reason,
@@ -224,6 +227,7 @@ def write_reports(
             status="built" if any(r.status is JobStatus.BUILT for r in entries) else "skipped",
             duration_seconds=max(seconds) if seconds else None,
             content_key=keys.pop() if len(keys) == 1 else None,
+            strategies=tuple((r.job_id, r.strategy) for r in entries if r.strategy),
         )
         md, js = report.publish_report(
             f"{options.image_repository}:{o.tag}", Workspace(options.root).reports, job=job

@@ -1,8 +1,9 @@
 """Step 7's scheduler: run the jobs in plan order with at most ``--jobs`` build slots busy.
 
-A heavy job (emulated, or running a PGO profile) takes two slots, every other one slot. A
-failure without ``--keep-going`` stops new jobs from starting; Ctrl-C or SIGTERM stops them
-too, interrupts the running children, and waits for the running jobs to come back.
+A heavy job (built under emulation, or running a PGO profile: ``JobPlan.heavy``) takes two
+slots, every other one slot. A failure without ``--keep-going`` stops new jobs from starting;
+Ctrl-C or SIGTERM stops them too, interrupts the running children, and waits for the running
+jobs to come back.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def default_jobs(cpus: int | None = None) -> int:
 
 
 def cost(heavy: bool, slots: int) -> int:
-    """How many slots a job takes: heavy (emulated or PGO) jobs two, others one."""
+    """How many slots a job takes: heavy (emulated or PGO) jobs two, others one (a cross job
+    compiles natively: heavy only with a PGO profile)."""
     return min(slots, 2 if heavy else 1)
 
 

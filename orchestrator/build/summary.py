@@ -1,7 +1,8 @@
 """Step 10: the summary a build prints, and its exit code.
 
-Every job (built with digest and time, skipped with reason, failed with reason and its last log
-lines, not built with reason) and every tag (published with its list digest, or held and why).
+Every job (how it was built — native, emulate, cross —, built with digest and time, skipped
+with reason, failed with reason and its last log lines, not built with reason) and every tag
+(published with its list digest, or held and why).
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ def summary(outcome: Outcome) -> str:
     head = ", ".join(f"{n} {s}" for s, n in counts.items())
     lines.append(f"Jobs of {plan.version}: {head}")
     width = max((len(r.job_id) for r in outcome.results), default=0)
+    oci_width = max((len(r.platform.oci) for r in outcome.results), default=0)
+    how_width = max((len(r.strategy or "") for r in outcome.results), default=0)
     for r in outcome.results:
         secs = format_seconds(r.seconds) if r.seconds is not None else ""
+        how = r.strategy or ""
         if outcome.dry_run:
-            lines.append(f"  {r.job_id:<{width}}  {r.platform.oci}")
+            lines.append(f"  {r.job_id:<{width}}  {r.platform.oci:<{oci_width}}  {how}".rstrip())
             continue
         label = {"not-built": "not built"}.get(r.status.value, r.status.value)
         what = r.digest if r.status is JobStatus.BUILT else r.reason or ""
-        lines.append(f"  {label:<9}  {r.job_id:<{width}}  {secs:>6}  {what}".rstrip())
+        column = f"{how:<{how_width}}  " if how_width else ""  # results that do not say: none
+        lines.append(f"  {label:<9}  {r.job_id:<{width}}  {column}{secs:>6}  {what}".rstrip())
         if r.status is JobStatus.FAILED:
             lines.append(f"             {r.reason}; log: {r.log}")
             lines += [f"             | {t}" for t in r.log_tail[-10:]]

@@ -1,7 +1,9 @@
-"""``orchestrate plan VERSION [--arch A…] [--variant V…] [--format table|json|github]``.
+"""``orchestrate plan VERSION [--arch A…] [--variant V…] [--strategy S] [--format …]``.
 
-Prints the build jobs of a release (stable ids, platforms, Dockerfiles, build args, tags), the
-combinations left out with the reason, and every manifest list. ``--format json`` is one object
+Prints the build jobs of a release (stable ids, platforms, how each is built, Dockerfiles, build
+args, tags), the combinations left out with the reason, and every manifest list. Each job's
+strategy is settled as ``build`` settles it (``orchestrator.strategy``, with the matrix's
+builders; ``--strategy`` replaces what the matrix asks for). ``--format json`` is one object
 (``version``, ``line``, ``jobs``, ``tags``, ``excluded``); ``--format github`` is a GitHub Actions
 ``strategy.matrix`` with one entry per architecture.
 """
@@ -15,6 +17,8 @@ from typing import Any
 
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
+from orchestrator import render as rendermod
+from orchestrator import strategy as strategymod
 from orchestrator.workspace import Workspace, find_root
 
 NAME = "plan"
@@ -26,6 +30,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("version", metavar="VERSION", help="release (3.8.0b3), line (3.8-rc) or alias")
     p.add_argument("--arch", action="append", default=[], help="only this architecture")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
+    p.add_argument(
+        "--strategy",
+        choices=matrixmod.STRATEGIES,
+        default=None,
+        help="build every job this way (default: what matrix.yml says; auto when it says nothing)",
+    )
     p.add_argument("--format", choices=("table", "json", "github"), default="table")
 
 
@@ -48,6 +58,7 @@ def job_json(job: planmod.Job) -> dict[str, Any]:
         "pgo": job.pgo,
         "profile_task": job.profile_task,
         "emulated": job.emulated,
+        "strategy": job.strategy,
     }
 
 
@@ -88,18 +99,19 @@ def plan_table(plan: planmod.Plan) -> str:
         f"{len(plan.excluded)} excluded, {len(plan.manifests)} tags",
         "",
     ]
-    rows = [("JOB", "PLATFORM", "DOCKERFILE", "TAGS")] + [
+    rows = [("JOB", "PLATFORM", "STRATEGY", "DOCKERFILE", "TAGS")] + [
         (
             j.id,
             j.platform.oci + (f" {j.platform.os_version}" if j.platform.os_version else ""),
+            j.strategy,
             str(j.dockerfile),
             ", ".join(j.tags) + (f" (shared: {', '.join(j.shared_tags)})" if j.shared_tags else ""),
         )
         for j in plan.jobs
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
-        out.append("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
+        out.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
     if plan.excluded:
         out += ["", "excluded:"]
         width = max(len(e.id) for e in plan.excluded)
@@ -113,7 +125,13 @@ def plan_table(plan: planmod.Plan) -> str:
 def handle(args: argparse.Namespace) -> int:
     root = find_root(args.root)
     m = matrixmod.load(Workspace(root).matrix)
-    plan = planmod.expand(m, args.version, arches=args.arch, variants=args.variant)
+    plan = strategymod.resolve_plan(
+        planmod.expand(
+            m, args.version, arches=args.arch, variants=args.variant, strategy=args.strategy
+        ),
+        m,
+        has_cross_template=lambda variant: rendermod.has_cross_template(root, variant),
+    )
     if args.format == "json":
         sys.stdout.write(json.dumps(plan_json(plan), indent=2) + "\n")
     elif args.format == "github":

@@ -17,6 +17,7 @@ import structlog
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import render as rendermod
+from orchestrator import strategy as strategymod
 from orchestrator.errors import CheckFailed, UsageError
 from orchestrator.platforms import ARCHES, suggest
 from orchestrator.workspace import Workspace, find_root
@@ -39,9 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def select_jobs(
-    m: matrixmod.Matrix, versions: list[str], variants: list[str], arches: list[str]
+    m: matrixmod.Matrix, versions: list[str], variants: list[str], arches: list[str], root: Path
 ) -> list[planmod.Job]:
-    """The jobs the selection names (every line when no VERSION is given)."""
+    """The jobs the selection names (every line when no VERSION is given), each with the
+    Dockerfile it builds (its strategy settled as ``plan`` settles it)."""
     if versions:
         lines = [m.line_for(v) for v in versions]
     else:
@@ -66,7 +68,12 @@ def select_jobs(
             line_arches = {a for v in line.variants for a in m.variants[v].arches}
             if not set(arches) & line_arches:
                 continue
-        jobs.extend(planmod.expand(m, line.version, arches=arches, variants=own).jobs)
+        plan = strategymod.resolve_plan(
+            planmod.expand(m, line.version, arches=arches, variants=own),
+            m,
+            has_cross_template=lambda variant: rendermod.has_cross_template(root, variant),
+        )
+        jobs.extend(plan.jobs)
     if not jobs:
         raise UsageError("the selection names no job")
     return jobs
@@ -79,7 +86,8 @@ def handle(args: argparse.Namespace) -> int:
     every = rendermod.render_all(m, root, versions)
     filtered = bool(args.variant or args.arch)
     if filtered:
-        wanted = {job.dockerfile for job in select_jobs(m, list(versions), args.variant, args.arch)}
+        selected = select_jobs(m, list(versions), args.variant, args.arch, root)
+        wanted = {job.dockerfile for job in selected}
         rendered = {p: t for p, t in every.items() if p in wanted}
     else:
         rendered = every

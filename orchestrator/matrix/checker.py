@@ -22,11 +22,11 @@ from orchestrator.matrix.model import (
     Line,
     Matrix,
     Pip,
-    ProfileTaskRule,
     Variant,
 )
 from orchestrator.matrix.nodecheck import NodeChecker
-from orchestrator.matrix.nodes import LList, LMap, kind_of
+from orchestrator.matrix.nodes import LMap, kind_of
+from orchestrator.matrix.rules import LineRules
 from orchestrator.platforms import ARCHES, suggest
 from orchestrator.tags import tag_problems
 
@@ -51,11 +51,11 @@ LINE_KEYS = (
     "pip",
     "pgo",
     "profile_tasks",
+    "strategies",
     "build_args",
 )
 PIP_KEYS = ("version", "get_pip_url", "get_pip_sha256")
 DEFAULT_KEYS = ("debian", "slim", "alpine")
-RULE_KEYS = ("task", "variants", "arches")
 
 
 def check(doc: LMap, path: Path, duplicates: Iterable[tuple[int, str, str]] = ()) -> Matrix:
@@ -99,6 +99,9 @@ class MatrixChecker:
         self.known_variants: dict[str, Variant] = {}
         # Declared under variants: but with problems of their own (already reported there).
         self.broken_variants: set[str] = set()
+        self.rules = LineRules(
+            chk, is_variant=self.is_variant, is_arch=self.is_arch, tasks=self.tasks
+        )
 
     def is_arch(self, value: str, line: int, path: str) -> bool:
         if value not in ARCHES:
@@ -253,7 +256,8 @@ class MatrixChecker:
                 chk.add(
                     ln.key_lines["pgo"], f"{p}.pgo", f"expected a boolean, got {kind_of(ln['pgo'])}"
                 )
-        rules = self.line_rules(ln, p, pgo)
+        rules = self.rules.profile_tasks(ln, p, pgo)
+        strategies = self.rules.strategies(ln, p)
         build_args = self.line_build_args(ln, p)
         if len(chk.problems) > before or version is None or not line_variants:
             return None
@@ -270,6 +274,7 @@ class MatrixChecker:
             pgo=pgo,
             profile_tasks=rules,
             build_args=build_args,
+            strategies=strategies,
             line=ln.line,
         )
 
@@ -337,38 +342,6 @@ class MatrixChecker:
             node, "get_pip_sha256", f"{p}.pip.get_pip_sha256", HEX64_RE, "a sha256 (64 hex digits)"
         )
         return Pip(version, url, sha) if version and url and sha else None
-
-    def line_rules(self, ln: LMap, p: str, pgo: bool) -> tuple[ProfileTaskRule, ...]:
-        """``profile_tasks: [{task, variants?, arches?}]``: first matching rule wins."""
-        chk = self.chk
-        if "profile_tasks" not in ln:
-            return ()
-        node = ln["profile_tasks"]
-        if not isinstance(node, LList):
-            where = ln.key_lines["profile_tasks"]
-            chk.add(where, f"{p}.profile_tasks", f"expected a list, got {kind_of(node)}")
-            return ()
-        rules: list[ProfileTaskRule] = []
-        for i, (rule, where) in enumerate(zip(node, node.item_lines, strict=True)):
-            rp = f"{p}.profile_tasks[{i}]"
-            if not isinstance(rule, LMap):
-                chk.add(where, rp, f"expected a mapping, got {kind_of(rule)}")
-                continue
-            chk.keys(rule, rp, RULE_KEYS, ("task",))
-            task = chk.string(rule, "task", f"{rp}.task")
-            if task is not None and task not in self.tasks:
-                hint = suggest(task, list(self.tasks))
-                chk.add(
-                    rule.key_lines["task"], f"{rp}.task", f"unknown profile task {task!r}{hint}"
-                )
-                task = None
-            if task is not None and not pgo:
-                chk.add(rule.key_lines["task"], f"{rp}.task", "a profile task needs pgo: true")
-            variants = chk.strings(rule, "variants", f"{rp}.variants", self.is_variant) or ()
-            arches = chk.strings(rule, "arches", f"{rp}.arches", self.is_arch) or ()
-            if task is not None:
-                rules.append(ProfileTaskRule(task, variants, arches))
-        return tuple(rules)
 
     def line_build_args(self, ln: LMap, p: str) -> tuple[tuple[str, str], ...]:
         chk = self.chk

@@ -14,6 +14,12 @@ from orchestrator.errors import ConfigError
 from orchestrator.platforms import suggest
 
 FAMILIES = ("debian", "debian-slim", "alpine", "windowsservercore")
+# How a job is built: natively, under qemu emulation, or cross-compiled on the build platform.
+AUTO, NATIVE, EMULATE, CROSS = "auto", "native", "emulate", "cross"
+BUILD_STRATEGIES = (NATIVE, EMULATE, CROSS)
+# What ``lines.<name>.strategies`` (and ``--strategy``) may ask for: ``auto`` lets
+# ``orchestrator.strategy`` choose per job.
+STRATEGIES = (AUTO, *BUILD_STRATEGIES)
 # CPython release versions: 3.8.0, 3.8.0b3, 3.13.0rc1 (no dev/post releases are published).
 VERSION_RE = re.compile(
     r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)\.(?P<micro>[0-9]+)(?P<pre>(a|b|rc)[0-9]+)?$"
@@ -29,6 +35,11 @@ class Pip:
     get_pip_sha256: str
 
 
+def _selects(variants: tuple[str, ...], arches: tuple[str, ...], variant: str, arch: str) -> bool:
+    """Whether a rule narrowed to ``variants`` and ``arches`` (empty = all) covers this job."""
+    return (not variants or variant in variants) and (not arches or arch in arches)
+
+
 @dataclass(frozen=True)
 class ProfileTaskRule:
     """``task`` is the PGO profile task for these variants and arches of a line."""
@@ -38,9 +49,19 @@ class ProfileTaskRule:
     arches: tuple[str, ...]  # empty = every architecture
 
     def matches(self, variant: str, arch: str) -> bool:
-        return (not self.variants or variant in self.variants) and (
-            not self.arches or arch in self.arches
-        )
+        return _selects(self.variants, self.arches, variant, arch)
+
+
+@dataclass(frozen=True)
+class StrategyRule:
+    """``strategy`` (one of ``STRATEGIES``) is how these variants and arches of a line build."""
+
+    strategy: str
+    variants: tuple[str, ...]  # empty = every variant of the line
+    arches: tuple[str, ...]  # empty = every architecture
+
+    def matches(self, variant: str, arch: str) -> bool:
+        return _selects(self.variants, self.arches, variant, arch)
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ class Line:
     pgo: bool
     profile_tasks: tuple[ProfileTaskRule, ...]
     build_args: tuple[tuple[str, str], ...]
+    strategies: tuple[StrategyRule, ...] = ()
     line: int = 0
 
     @property
@@ -104,6 +126,13 @@ class Line:
             if rule.matches(variant, arch):
                 return rule.task
         return None
+
+    def strategy_for(self, variant: str, arch: str) -> str:
+        """The strategy this job asks for (first matching rule); ``auto`` when none matches."""
+        for rule in self.strategies:
+            if rule.matches(variant, arch):
+                return rule.strategy
+        return AUTO
 
 
 @dataclass(frozen=True)

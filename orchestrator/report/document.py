@@ -1,8 +1,10 @@
 """The report's JSON form: ``to_json`` builds it, ``load_json`` reads one back. Pure (no network).
 
 The JSON report carries the facts of the markdown, structured (``schemaVersion`` is
-``SCHEMA_VERSION``), plus, when ``build`` writes it, the job's status, duration and content key
-(``model.JobInfo``). ``load_json`` refuses a file that is not such a report (``ConfigError``).
+``SCHEMA_VERSION``), plus, when ``build`` writes it, the job's status, duration and content key,
+and how each job of the list was built (``model.JobInfo``; ``strategies``: job id → native,
+emulate or cross, when known). ``load_json`` refuses a file that is not such a report
+(``ConfigError``).
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def to_json(report: Report, ref: TagAddress, job: JobInfo | None = None) -> dict
             "durationSeconds": job.duration_seconds,
             "contentKey": job.content_key,
         }
+        if job.strategies:
+            data["job"]["strategies"] = dict(job.strategies)
     return data
 
 

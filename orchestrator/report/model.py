@@ -103,6 +103,8 @@ class JobInfo:
     status: str
     duration_seconds: float | None = None
     content_key: str | None = None
+    # How each job of the tag's list was built: (job id, native|emulate|cross), in list order.
+    strategies: tuple[tuple[str, str], ...] = ()
 
 
 def platform_string(p: PlatformSpec) -> str:

@@ -12,11 +12,11 @@ import hashlib
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orchestrator import policy, proc, retrying
+from orchestrator import policy, proc, retrying, strategy
 from orchestrator.build import prepare, progress
 from orchestrator.build.connections import Connections
 from orchestrator.build.jobs import JobPlan
@@ -185,9 +185,10 @@ def options(root: Path, **kw: Any) -> BuildOptions:
     return BuildOptions(**{**base, **kw})
 
 
-def job(arch: str, variant: str = "bookworm", *, heavy: bool = False) -> Job:
-    """A job of the 3.13 line; ``heavy`` makes it a PGO one."""
-    return Job(
+def job(arch: str, variant: str = "bookworm", *, heavy: bool = False, how: str = "auto") -> Job:
+    """A job of the 3.13 line; ``heavy`` makes it a PGO one. Its strategy is settled as on the
+    default builder without cross templates (``how`` asks for one: see ``strategy.resolve``)."""
+    asked = Job(
         id=f"3.13.5-{variant}-{arch}",
         version="3.13.5",
         line="3.13",
@@ -204,16 +205,25 @@ def job(arch: str, variant: str = "bookworm", *, heavy: bool = False) -> Job:
         builder=None,
         pgo=heavy,
         profile_task=None,
+        strategy=how,
+    )
+    return replace(
+        asked, strategy=strategy.resolve(asked, routed=False, has_cross_template=how == "cross")
     )
 
 
 def planned(
-    arch: str, variant: str = "bookworm", *, pgo: bool = False, profile: str | None = None
+    arch: str,
+    variant: str = "bookworm",
+    *,
+    pgo: bool = False,
+    profile: str | None = None,
+    how: str = "auto",
 ) -> JobPlan:
     """That job with its commands decided, as ``prepare`` hands it to the scheduler."""
     args = (("PYTHON_BUILD_PROFILE", profile),) if profile else ()
     return prepare.plan_job(
-        job(arch, variant, heavy=pgo),
+        job(arch, variant, heavy=pgo, how=how),
         route=DEFAULT_ROUTE,
         key="0" * 64,
         args=args,

@@ -33,6 +33,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert release.download_base(opts, farm.source_mirror) == PYTHON_ORG  # the build's default
     assert opts.jobs == schedule.default_jobs() and opts.hub_mirror == "localhost:5000"
     assert not (opts.dry_run or opts.keep_going or opts.push_by_digest or opts.no_cache)
+    assert opts.strategy is None  # what matrix.yml says
 
 
 def test_every_bad_argument_is_reported_at_once() -> None:
@@ -87,3 +88,12 @@ def test_every_option_is_declared_once_with_its_flag() -> None:
     global_flags = {"root", "verbose", "quiet", "log_format", "command", "func"}
     assert set(namespace) - global_flags == {how.dest for how in flagged.values()}
     assert flagged["builders"].dest == "builder" and flagged["jobs"].dest == "jobs"
+
+
+def test_strategy_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("auto", "native", "emulate", "cross"):
+        assert build.options_from(parse("3.13.5", "--strategy", name)).strategy == name
+    with pytest.raises(SystemExit) as exited:
+        parse("3.13.5", "--strategy", "qemu")
+    assert exited.value.code == 2
+    assert "invalid choice: 'qemu'" in capsys.readouterr().err

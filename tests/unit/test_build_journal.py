@@ -81,3 +81,20 @@ def test_file_is_plain_json(tmp_path: Path) -> None:
             }
         },
     }
+
+
+def test_the_strategy_is_recorded_when_known(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    record = journal.Journal(path, "v")
+    record.update("j", status="built", content_key="k", digest="sha256:d", seconds=1.0,
+                  strategy="cross", now=NOW)  # fmt: skip
+    record.update("old", status="skipped", content_key="k", digest=None, seconds=None, now=NOW)
+    data = json.loads(path.read_text())["jobs"]
+    assert data["j"]["strategy"] == "cross"
+    assert "strategy" not in data["old"]  # as records were before the key existed
+    back = journal.load(path, "v")
+    assert back["j"].strategy == "cross" and back["old"].strategy is None
+    data["j"]["strategy"] = 7
+    path.write_text(json.dumps({"schema": 1, "version": "v", "jobs": data}))
+    with pytest.raises(ConfigError, match=r"jobs\.j\.strategy: expected a string, got 7"):
+        journal.load(path, "v")

@@ -60,6 +60,25 @@ def test_live_table_shows_every_job() -> None:
     assert "3.13.5-bookworm-i386   skipped" in text and "unchanged" in text
 
 
+def test_both_views_show_how_each_job_is_built() -> None:
+    out = io.StringIO()
+    strategies = {"3.13.5-bookworm-amd64": "native", "3.13.5-bookworm-arm64v8": "cross"}
+    view = progress.LiveView(list(strategies), strategies=strategies)
+    view.board.set("3.13.5-bookworm-arm64v8", State.BUILDING, "default builder")
+    Console(file=out, width=120, color_system=None).print(view.board.table())
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["job", "state", "time", "strategy"]
+    assert lines[1].split() == ["3.13.5-bookworm-amd64", "queued", "native"]
+    assert lines[2].split()[-3:] == ["cross", "default", "builder"]
+    with structlog.testing.capture_logs() as logs:
+        events = progress.EventView(["j", "k"], strategies={"j": "emulate"})
+        events.update("j", State.BUILDING)
+        events.update("k", State.BUILDING)
+    assert logs[0]["strategy"] == "emulate" and "strategy" not in logs[1]
+    chosen = progress.choose(["j"], strategies={"j": "native"}, live=False)
+    assert isinstance(chosen, progress.EventView) and chosen.board.strategies == {"j": "native"}
+
+
 def test_format_and_choice() -> None:
     assert progress.format_seconds(5) == "0:05"
     assert progress.format_seconds(457.5) == "7:37"

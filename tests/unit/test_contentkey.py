@@ -99,3 +99,24 @@ def test_platform_with_same_oci_but_other_os_version_differs() -> None:
     assert key(platform=win.with_os_version("10.0.14393.3085")) != key(
         platform=replace(win, os_version="10.0.17763.615")
     )
+
+
+def test_only_cross_puts_the_strategy_into_the_key() -> None:
+    # native and emulated builds of the same inputs are the same image: today's keys stay
+    assert key() == "9c1d16bcf92e9104c4c298532d9d24493a42467a9b71be374a86aceb99e98e95"
+    assert key(strategy="native") == key(strategy="emulate") == key(strategy=None) == key()
+    assert key(strategy="cross") != key()
+
+
+def test_a_cross_folder_is_not_part_of_a_context_that_skips_it(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM x\n")
+    before = contentkey.context_files(tmp_path, skip=("cross",))
+    for folder in (tmp_path / "cross", tmp_path / "arm32v7" / "cross"):
+        folder.mkdir(parents=True)
+        (folder / "Dockerfile").write_text("FROM --platform=$BUILDPLATFORM x\n")
+    assert contentkey.context_files(tmp_path, skip=("cross",)) == before
+    assert [f.path for f in contentkey.context_files(tmp_path)] == [
+        "Dockerfile",
+        "arm32v7/cross/Dockerfile",
+        "cross/Dockerfile",
+    ]

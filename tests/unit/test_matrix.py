@@ -32,6 +32,10 @@ def test_every_failure_mode_has_a_fixture() -> None:
         "tag-collision",
         "prerelease-tags",
         "bad-references",
+        "unknown-strategy",
+        "strategies-wrong-type",
+        "strategy-rule-keys",
+        "strategy-references",
     }
 
 
@@ -108,9 +112,52 @@ def test_the_real_matrix() -> None:
     assert m.profile_tasks["regrtest-pgo-2019"][0] == "-m test.regrtest --pgo"
     assert len(m.profile_tasks["regrtest-pgo-2019"]) == 34
     assert m.builders == {}
+    # No line asks for a strategy: every job is ``auto`` (today's native/emulated split).
+    assert all(ln.strategies == () for ln in m.lines)
+    assert py313.strategy_for("bookworm", "arm64v8") == "auto"
 
 
 def test_unknown_version_has_a_hint() -> None:
     m = matrix.load(REPO / "matrix.yml")
     with pytest.raises(ConfigError, match=r"no Python line or version '3\.7\.5' \(did you mean"):
         m.line_for("3.7.5")
+
+
+STRATEGY_RULES = """\
+    strategies:
+      - strategy: native
+        variants: [bookworm]
+        arches: [amd64]
+      - strategy: cross
+        arches: [arm64v8, amd64]
+      - strategy: emulate
+        variants: [slim-bookworm]
+"""
+
+
+def _with_strategies(rules: str) -> matrix.Matrix:
+    text = (REPO / "matrix.yml").read_text()
+    anchor = "    version: 3.13.5\n"
+    assert anchor in text
+    return matrix.loads(text.replace(anchor, anchor + rules))
+
+
+def test_strategy_rules_first_match_wins() -> None:
+    line = _with_strategies(STRATEGY_RULES).line_for("3.13")
+    assert line.strategies == (
+        matrix.StrategyRule("native", ("bookworm",), ("amd64",)),
+        matrix.StrategyRule("cross", (), ("arm64v8", "amd64")),
+        matrix.StrategyRule("emulate", ("slim-bookworm",), ()),
+    )
+    assert line.strategy_for("bookworm", "amd64") == "native"
+    assert line.strategy_for("trixie", "amd64") == "cross"
+    assert line.strategy_for("slim-bookworm", "arm64v8") == "cross"
+    assert line.strategy_for("slim-bookworm", "s390x") == "emulate"
+    assert line.strategy_for("bookworm", "s390x") == "auto"  # no rule matches
+
+
+def test_every_strategy_name_is_accepted() -> None:
+    for name in matrix.STRATEGIES:
+        line = _with_strategies(f"    strategies: [{{strategy: {name}}}]\n").line_for("3.13")
+        assert line.strategy_for("bookworm", "i386") == name
+    assert matrix.STRATEGIES == ("auto", "native", "emulate", "cross")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,28 @@ def test_same_job_in_two_files_is_refused(tmp_path: Path) -> None:
 def test_from_json_rejects_a_non_object() -> None:
     with pytest.raises(ConfigError, match=r"^x: results\[0\]: expected an object, got a list$"):
         JobResult.from_json([], where="x: results[0]")  # type: ignore[arg-type]
+
+
+def test_strategy_is_optional_and_checked(tmp_path: Path) -> None:
+    crossed = replace(_built(), strategy="cross")
+    path = tmp_path / "a.json"
+    write_results(path, "3.13.5", [crossed, _built("3.13.5-bookworm-i386")])
+    entries = json.loads(path.read_text())["results"]
+    assert entries[0]["strategy"] == "cross"
+    assert "strategy" not in entries[1]  # not known: written as schema 1 always was
+    assert read_results([str(path)])[1] == [crossed, _built("3.13.5-bookworm-i386")]
+    # files written before the key existed still read (the fixture has none)
+    _, old = read_results([str(FIXTURES / "good-amd64.json")])
+    assert old[0].strategy is None
+    doc = json.loads((FIXTURES / "good-amd64.json").read_text())
+    for value, problem in [
+        ("crss", "unknown strategy 'crss', expected one of native, emulate, cross (did you mean"),
+        ("auto", "unknown strategy 'auto', expected one of native, emulate, cross"),
+        (3, "expected a string or null, got a number"),
+    ]:
+        doc["results"][0]["strategy"] = value
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(doc))
+        with pytest.raises(ConfigError) as info:
+            read_results([str(bad)])
+        assert info.value.problems[0].startswith(f"{bad}: results[0].strategy: {problem}")
