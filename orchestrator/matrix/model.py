@@ -35,33 +35,34 @@ class Pip:
     get_pip_sha256: str
 
 
-def _selects(variants: tuple[str, ...], arches: tuple[str, ...], variant: str, arch: str) -> bool:
-    """Whether a rule narrowed to ``variants`` and ``arches`` (empty = all) covers this job."""
-    return (not variants or variant in variants) and (not arches or arch in arches)
+class _LineRule:
+    """A rule of a line for some of its variants and architectures (empty = all of them)."""
+
+    variants: tuple[str, ...]
+    arches: tuple[str, ...]
+
+    def matches(self, variant: str, arch: str) -> bool:
+        return (not self.variants or variant in self.variants) and (
+            not self.arches or arch in self.arches
+        )
 
 
 @dataclass(frozen=True)
-class ProfileTaskRule:
+class ProfileTaskRule(_LineRule):
     """``task`` is the PGO profile task for these variants and arches of a line."""
 
     task: str
-    variants: tuple[str, ...]  # empty = every variant of the line
-    arches: tuple[str, ...]  # empty = every architecture
-
-    def matches(self, variant: str, arch: str) -> bool:
-        return _selects(self.variants, self.arches, variant, arch)
+    variants: tuple[str, ...]
+    arches: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class StrategyRule:
+class StrategyRule(_LineRule):
     """``strategy`` (one of ``STRATEGIES``) is how these variants and arches of a line build."""
 
     strategy: str
-    variants: tuple[str, ...]  # empty = every variant of the line
-    arches: tuple[str, ...]  # empty = every architecture
-
-    def matches(self, variant: str, arch: str) -> bool:
-        return _selects(self.variants, self.arches, variant, arch)
+    variants: tuple[str, ...]
+    arches: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,21 @@ class LineRules:
         self.is_arch = is_arch
         self.tasks = tasks
 
+    def read(
+        self, ln: LMap, p: str, key: str, value_key: str, value_of: Callable[[LMap, str], T | None]
+    ) -> list[tuple[T, tuple[str, ...], tuple[str, ...]]]:
+        """``read_rules`` against this matrix's variants and architectures."""
+        return read_rules(
+            self.chk,
+            ln,
+            p,
+            key=key,
+            value_key=value_key,
+            value_of=value_of,
+            is_variant=self.is_variant,
+            is_arch=self.is_arch,
+        )
+
     def profile_tasks(self, ln: LMap, p: str, pgo: bool) -> tuple[ProfileTaskRule, ...]:
         """``profile_tasks: [{task, variants?, arches?}]``: first matching rule wins."""
         chk = self.chk
@@ -87,16 +102,7 @@ class LineRules:
                 chk.add(rule.key_lines["task"], path, "a profile task needs pgo: true")
             return task
 
-        found = read_rules(
-            chk,
-            ln,
-            p,
-            key="profile_tasks",
-            value_key="task",
-            value_of=task_of,
-            is_variant=self.is_variant,
-            is_arch=self.is_arch,
-        )
+        found = self.read(ln, p, "profile_tasks", "task", task_of)
         return tuple(ProfileTaskRule(task, variants, arches) for task, variants, arches in found)
 
     def strategies(self, ln: LMap, p: str) -> tuple[StrategyRule, ...]:
@@ -111,14 +117,5 @@ class LineRules:
                 return None
             return strategy
 
-        found = read_rules(
-            chk,
-            ln,
-            p,
-            key="strategies",
-            value_key="strategy",
-            value_of=strategy_of,
-            is_variant=self.is_variant,
-            is_arch=self.is_arch,
-        )
+        found = self.read(ln, p, "strategies", "strategy", strategy_of)
         return tuple(StrategyRule(s, variants, arches) for s, variants, arches in found)
