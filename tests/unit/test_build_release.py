@@ -3,39 +3,18 @@ skip what is done, fail, keep going, interrupt and resume, route, preview."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-import structlog
 
 from orchestrator.build import journal, release, summary
 from orchestrator.build.options import PYTHON_ORG
 from orchestrator.results import JobStatus
 from tests.unit.build_fakes import (
-    REPO,
     FakeDocker,
     FakePublish,
     FakeRegistry,
     make_connections,
     options,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_log_config() -> Iterator[None]:
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of the repository's matrix and templates (render writes under it)."""
-    shutil.copy(REPO / "matrix.yml", tmp_path / "matrix.yml")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    return tmp_path
 
 
 def test_first_run_builds_smoke_tests_pushes_and_publishes(root: Path) -> None:

@@ -6,21 +6,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-import structlog
 
 from orchestrator.build import schedule
 from orchestrator.build.jobs import JobPlan
 from tests.unit.build_fakes import planned
-
-
-@pytest.fixture(autouse=True)
-def _fresh_log_config() -> Iterator[None]:
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
 
 
 def schedule_one_at_a_time(

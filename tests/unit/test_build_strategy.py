@@ -5,20 +5,16 @@ recorded and shown everywhere a job is."""
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
 from orchestrator import report, results
 from orchestrator.build import journal, release, summary
 from orchestrator.errors import ConfigError
 from orchestrator.results import JobStatus
 from tests.unit.build_fakes import (
-    REPO,
     FakeDocker,
     FakePublish,
     FakeRegistry,
@@ -28,20 +24,6 @@ from tests.unit.build_fakes import (
 )
 
 ARM = "3.13.5-trixie-arm64v8"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_log_config() -> Iterator[None]:
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    shutil.copy(REPO / "matrix.yml", tmp_path / "matrix.yml")
-    shutil.copytree(REPO / "templates", tmp_path / "templates")
-    return tmp_path
 
 
 def cross_template(root: Path) -> None:

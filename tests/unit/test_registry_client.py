@@ -5,25 +5,14 @@ manifests and blobs over real HTTP on 127.0.0.1, Basic and Bearer auth, redirect
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import structlog
 
 from orchestrator import oci, registry, retrying
 from orchestrator.errors import RegistryError
 from tests.fakes import registry as registry_fake
 from tests.fakes.registry import FakeRegistry, b64
-
-
-@pytest.fixture(autouse=True)
-def _fresh_log_config() -> Iterator[None]:
-    # A test that ran cli.main under capsys leaves structlog printing to a closed stream.
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
-
 
 fake = registry_fake.fake  # the fixture (test_report uses it too)
 

@@ -5,12 +5,10 @@ as such)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
 from orchestrator import cli, oci, registry, report, retrying
 from orchestrator.errors import ConfigError
@@ -48,15 +46,6 @@ def _push_image(
     body = json.dumps(manifest).encode()
     digest = client.put_manifest(repo, oci.digest(body), body, oci.MANIFEST_V2)
     return digest, {"mediaType": oci.MANIFEST_V2, "size": len(body), "digest": digest}
-
-
-@pytest.fixture(autouse=True)
-def _forget_log_config() -> Iterator[None]:
-    # cli.main configures structlog onto the stderr that capsys replaced; later tests must not
-    # log into that closed stream.
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
 
 
 @pytest.fixture

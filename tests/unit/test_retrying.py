@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import http.client
-from collections.abc import Iterator
 
 import pytest
 import requests
-import structlog
 
 from orchestrator import retrying
 from orchestrator.errors import CommandFailed, ConfigError, RegistryError
-
-
-@pytest.fixture(autouse=True)
-def _fresh_log_config() -> Iterator[None]:
-    # A test that ran cli.main under capsys leaves structlog printing to a closed stream.
-    structlog.reset_defaults()
-    yield
-    structlog.reset_defaults()
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429, 408])
