@@ -30,13 +30,14 @@ from orchestrator.matrix.rules import LineRules
 from orchestrator.platforms import ARCHES, suggest
 from orchestrator.tags import tag_problems
 
-IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
-HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
-GPG_RE = re.compile(r"^[0-9A-F]{40}$")
-OS_VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")
-BUILD_ARG_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-PIP_VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
-URL_RE = re.compile(r"^https://\S+$")
+# Whole-value patterns: always checked with fullmatch (``$`` would let a trailing newline by).
+IMAGE_RE = re.compile(r"[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?")
+HEX64_RE = re.compile(r"[0-9a-f]{64}")
+GPG_RE = re.compile(r"[0-9A-F]{40}")
+OS_VERSION_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+BUILD_ARG_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PIP_VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*")
+URL_RE = re.compile(r"https://\S+")
 
 # The keys each kind of mapping may hold.
 TOP_KEYS = ("schema", "builders", "profile_tasks", "variants", "lines")
@@ -284,7 +285,7 @@ class MatrixChecker:
         version = chk.string(ln, "version", f"{p}.version")
         if version is None:
             return None
-        m = VERSION_RE.match(version)
+        m = VERSION_RE.fullmatch(version)
         where = ln.key_lines["version"]
         if m is None:
             chk.add(where, f"{p}.version", f"{version!r} is not a CPython version (like 3.8.0b3)")
@@ -350,7 +351,7 @@ class MatrixChecker:
         for key in node or ():
             assert node is not None
             path = f"{p}.build_args.{key}"
-            if not isinstance(key, str) or not BUILD_ARG_RE.match(key):
+            if not isinstance(key, str) or not BUILD_ARG_RE.fullmatch(key):
                 chk.add(node.key_lines[key], path, f"{key!r} is not a build argument name")
                 continue
             val = chk.string(node, key, path)

@@ -21,8 +21,9 @@ BUILD_STRATEGIES = (NATIVE, EMULATE, CROSS)
 # ``orchestrator.strategy`` choose per job.
 STRATEGIES = (AUTO, *BUILD_STRATEGIES)
 # CPython release versions: 3.8.0, 3.8.0b3, 3.13.0rc1 (no dev/post releases are published).
+# A whole-value pattern: checked with fullmatch.
 VERSION_RE = re.compile(
-    r"^(?P<major>[0-9]+)\.(?P<minor>[0-9]+)\.(?P<micro>[0-9]+)(?P<pre>(a|b|rc)[0-9]+)?$"
+    r"(?P<major>[0-9]+)\.(?P<minor>[0-9]+)\.(?P<micro>[0-9]+)(?P<pre>(a|b|rc)[0-9]+)?"
 )
 
 
@@ -107,13 +108,13 @@ class Line:
 
     @property
     def prerelease(self) -> bool:
-        m = VERSION_RE.match(self.version)
+        m = VERSION_RE.fullmatch(self.version)
         return bool(m and m.group("pre"))
 
     @property
     def release(self) -> str:
         """``3.8.0`` for ``3.8.0b3`` (the Windows installer's directory on python.org)."""
-        m = VERSION_RE.match(self.version)
+        m = VERSION_RE.fullmatch(self.version)
         return f"{m.group('major')}.{m.group('minor')}.{m.group('micro')}" if m else self.version
 
     @property

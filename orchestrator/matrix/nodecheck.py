@@ -13,8 +13,9 @@ from collections.abc import Callable
 from orchestrator.matrix.nodes import LList, LMap, kind_of
 from orchestrator.platforms import suggest
 
-# Names end up in paths, tags, job ids and (quoted) shell words: keep them boring.
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Names end up in paths, tags, job ids and (quoted) shell words: keep them boring. Checked with
+# fullmatch, as every whole-value pattern here (``$`` would let a trailing newline by).
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class NodeChecker:
@@ -25,7 +26,7 @@ class NodeChecker:
         self.problems: list[tuple[int, str]] = []
 
     def add(self, line: int, path: str, message: str) -> None:
-        self.problems.append((line, f"{self.filename}:{line}: {path}: {message}"))
+        self.problems.append((line, f"{self.filename}:{line}: {_printable(path)}: {message}"))
 
     def sorted(self) -> list[str]:
         return [text for _, text in sorted(self.problems, key=lambda p: p[0])]
@@ -78,6 +79,7 @@ class NodeChecker:
         pattern: re.Pattern[str] | None = None,
         what: str = "",
     ) -> str | None:
+        """``node[key]`` if it is a string that ``pattern`` (when given) matches as a whole."""
         if key not in node:
             return None  # missing required keys are reported by keys()
         value = node[key]
@@ -89,7 +91,7 @@ class NodeChecker:
             # 3.10 written unquoted is the float 3.1: refuse rather than guess.
             self.add(line, path, f"expected a string, got {kind_of(value)} {value!r} (quote it)")
             return None
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             self.add(line, path, f"{value!r} is not {what}")
             return None
         return value
@@ -131,7 +133,7 @@ class NodeChecker:
         return self.name(value, line, path, what)
 
     def name(self, value: str, line: int, path: str, what: str) -> bool:
-        if not NAME_RE.match(value) or ".." in value:
+        if not NAME_RE.fullmatch(value) or ".." in value:
             self.add(
                 line,
                 path,
@@ -140,3 +142,8 @@ class NodeChecker:
             )
             return False
         return True
+
+
+def _printable(path: str) -> str:
+    """A key path on one line: a key holding a newline (``"buster\\n":``) is shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)

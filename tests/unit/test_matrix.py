@@ -7,8 +7,10 @@ messages, in order.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from string import Template
 
 import pytest
 
@@ -36,6 +38,7 @@ def test_every_failure_mode_has_a_fixture() -> None:
         "strategies-wrong-type",
         "strategy-rule-keys",
         "strategy-references",
+        "trailing-newline",
     }
 
 
@@ -161,3 +164,128 @@ def test_every_strategy_name_is_accepted() -> None:
         line = _with_strategies(f"    strategies: [{{strategy: {name}}}]\n").line_for("3.13")
         assert line.strategy_for("bookworm", "i386") == name
     assert matrix.STRATEGIES == ("auto", "native", "emulate", "cross")
+
+
+# -- every value checked against a pattern is checked whole: a trailing newline is refused
+
+WHOLE_VALUES = Template("""\
+schema: 1
+builders:
+  i386: $builder
+profile_tasks:
+  $task: [-m test.regrtest --pgo, test_array]
+variants:
+  bookworm:
+    family: debian
+    template: modern
+    parent: buildpack-deps:bookworm
+    arches: [amd64, i386]
+  $variant:
+    family: debian
+    template: $template
+    parent: $parent
+    arches: [amd64]
+  windowsservercore-ltsc2022:
+    family: windowsservercore
+    template: modern
+    parent: mcr.microsoft.com/windows/servercore:ltsc2022
+    arches: [windows-amd64]
+    os_version: $os_version
+lines:
+  "3.13":
+    version: 3.13.5
+    aliases: [$alias]
+    sha256: $sha256
+    variants: [bookworm, windowsservercore-ltsc2022]
+    build_args:
+      $build_arg: quick
+  $line:
+    version: $version
+    gpg_key: $gpg_key
+    pip:
+      version: $pip_version
+      get_pip_url: $pip_url
+      get_pip_sha256: $pip_sha256
+    variants: [bookworm]
+""")
+GOOD_VALUES = {
+    "builder": "farm-i386",
+    "task": "quick",
+    "variant": "trixie",
+    "template": "modern",
+    "parent": "buildpack-deps:trixie",
+    "os_version": "10.0.20348.2527",
+    "alias": "latest",
+    "sha256": "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640",
+    "build_arg": "PYTHON_BUILD_PROFILE",
+    "line": "3.7",
+    "version": "3.7.4",
+    "gpg_key": "0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D",
+    "pip_version": "19.2.1",
+    "pip_url": "https://github.com/pypa/get-pip/raw/0c72a3b/get-pip.py",
+    "pip_sha256": "201edc6df416da971e64cc94992d2dd24bc328bada7444f0c4f2031ae31e8dad",
+}
+# The key path each value is reported at ({} is where a mapping key is the value itself).
+WHOLE_VALUE_PATHS = {
+    "builder": "builders.i386",
+    "task": "profile_tasks.{}",
+    "variant": "variants.{}",
+    "template": "variants.trixie.template",
+    "parent": "variants.trixie.parent",
+    "os_version": "variants.windowsservercore-ltsc2022.os_version",
+    "alias": "lines.3.13.aliases[0]",
+    "sha256": "lines.3.13.sha256",
+    "build_arg": "lines.3.13.build_args.{}",
+    "line": "lines.{}",
+    "version": "lines.3.7.version",
+    "gpg_key": "lines.3.7.gpg_key",
+    "pip_version": "lines.3.7.pip.version",
+    "pip_url": "lines.3.7.pip.get_pip_url",
+    "pip_sha256": "lines.3.7.pip.get_pip_sha256",
+}
+
+
+def _line_of(kind: str) -> int:
+    """The line of matrix.yml that holds the value of this kind."""
+    lines = WHOLE_VALUES.template.splitlines()
+    return next(i for i, text in enumerate(lines, 1) if f"${kind}" in text)
+
+
+def _whole_values(**changed: str) -> str:
+    # JSON strings are YAML double-quoted scalars: "3.7\n" is the value with a newline.
+    values = {k: json.dumps(v) for k, v in (GOOD_VALUES | changed).items()}
+    return WHOLE_VALUES.substitute(values)
+
+
+def test_the_whole_values_matrix_is_good() -> None:
+    m = matrix.loads(_whole_values())
+    assert [ln.name for ln in m.lines] == ["3.13", "3.7"]
+    assert m.builders == {"i386": "farm-i386"}
+
+
+@pytest.mark.parametrize("kind", sorted(GOOD_VALUES))
+def test_a_trailing_newline_is_refused_where_it_is_written(kind: str) -> None:
+    value = GOOD_VALUES[kind] + "\n"
+    line = _line_of(kind)
+    path = WHOLE_VALUE_PATHS[kind].format(GOOD_VALUES[kind] + "\\n")
+    with pytest.raises(ConfigError) as info:
+        matrix.loads(_whole_values(**{kind: value}))
+    (problem,) = info.value.problems
+    assert problem.startswith(f"matrix.yml:{line}: {path}: "), problem
+    assert repr(value) in problem
+    assert info.value.exit_code == 2
+
+
+def test_a_block_scalar_brings_its_newline_and_is_refused() -> None:
+    # The usual way a newline gets into a value: a ``|`` block scalar keeps the line break.
+    text = _whole_values().replace(
+        'gpg_key: "0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D"',
+        "gpg_key: |\n      0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D",
+    )
+    with pytest.raises(ConfigError) as info:
+        matrix.loads(text)
+    assert list(info.value.problems) == [
+        f"matrix.yml:{_line_of('gpg_key')}: lines.3.7.gpg_key: "
+        "'0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D\\n' is not "
+        "a GPG fingerprint (40 upper-case hex digits)"
+    ]
