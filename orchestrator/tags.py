@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     # __init__, which loads the checker, which imports this module.
     from orchestrator.matrix.model import Line, Variant
 
-# A Docker tag: https://github.com/distribution/reference (tag grammar).
-TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+# A Docker tag: https://github.com/distribution/reference (tag grammar). Checked with fullmatch
+# (``$`` would let a trailing newline by).
+TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 
 def suffixed(word: str, suffix: str) -> str:
@@ -77,7 +78,7 @@ def tag_problems(
             variant = variants[vname]
             own, shared = variant_tags(line, variant)
             for tag, is_shared in [*((t, False) for t in own), *((t, True) for t in shared)]:
-                if not TAG_RE.match(tag):
+                if not TAG_RE.fullmatch(tag):
                     problems.append(
                         (line.line, f"lines.{line.name}", f"tag {tag!r} is not a valid Docker tag")
                     )

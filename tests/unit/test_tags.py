@@ -184,6 +184,16 @@ def test_a_tag_longer_than_128_characters_is_not_a_docker_tag() -> None:
     ]
 
 
+def test_a_tag_ending_in_a_newline_is_not_a_docker_tag() -> None:
+    # A Line made by hand skips the matrix check, which refuses such a name on its own.
+    name = "bookworm\n"
+    line = _line((name,), Defaults())
+    assert tags.tag_problems([line], {name: _variant(name)}) == [
+        (21, "lines.3.13", "tag '3.13.5-bookworm\\n' is not a valid Docker tag"),
+        (21, "lines.3.13", "tag '3.13-bookworm\\n' is not a valid Docker tag"),
+    ]
+
+
 @pytest.mark.real_processes
 def test_tags_imports_first_without_an_import_cycle() -> None:
     # The checker imports orchestrator.tags; tags must not need orchestrator.matrix at runtime.
