@@ -76,3 +76,9 @@ class FarmError(OrchestratorError):
 def first_line(exc: BaseException) -> str:
     """An error as a one-line reason: its first line, or its type's name."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def printable(text: str) -> str:
+    """``text`` as it may stand unquoted in a one-line message: what is not printable (a newline,
+    a tab) is written as its escape (``\\n``), everything else unchanged."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from orchestrator.errors import printable
 from orchestrator.matrix.nodes import LList, LMap, kind_of
 from orchestrator.platforms import suggest
 
@@ -26,7 +27,8 @@ class NodeChecker:
         self.problems: list[tuple[int, str]] = []
 
     def add(self, line: int, path: str, message: str) -> None:
-        self.problems.append((line, f"{self.filename}:{line}: {_printable(path)}: {message}"))
+        # A key holding a newline ("buster\n":) is shown escaped: one problem, one line.
+        self.problems.append((line, f"{self.filename}:{line}: {printable(path)}: {message}"))
 
     def sorted(self) -> list[str]:
         return [text for _, text in sorted(self.problems, key=lambda p: p[0])]
@@ -142,8 +144,3 @@ class NodeChecker:
             )
             return False
         return True
-
-
-def _printable(path: str) -> str:
-    """A key path on one line: a key holding a newline (``"buster\\n":``) is shown escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, printable
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
@@ -18,10 +18,11 @@ DOCKER_HUB_INDEX = "index.docker.io"
 # Every host name that means Docker Hub, in a reference or a docker config.
 DOCKER_HUB_HOSTS = (DOCKER_HUB, DOCKER_HUB_INDEX, DOCKER_HUB_API)
 
-_LOOPBACK = re.compile(r"^(localhost|127(\.\d+){3}|\[::1\])(:\d+)?$")
-_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+# Whole-value patterns, checked with fullmatch (``$`` would let a trailing newline by).
+_LOOPBACK = re.compile(r"(localhost|127(\.\d+){3}|\[::1\])(:\d+)?")
+_DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+_TAG = re.compile(r"[\w][\w.-]{0,127}")
+_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,15 @@ def parse_reference(text: str, registry: str | None = None) -> Reference:
     Docker Hub would use (``library/`` for official names), as a registry mirror holds it.
     """
     rest, _, digest = text.partition("@")
-    if digest and not _DIGEST.match(digest):
-        raise ConfigError(f"{text}: not a valid digest {digest!r}")
+    if digest and not _DIGEST.fullmatch(digest):
+        raise ConfigError(f"{printable(text)}: not a valid digest {digest!r}")
     tag: str | None = None
     last_slash = rest.rfind("/")
     colon = rest.rfind(":")
     if colon > last_slash:
         rest, tag = rest[:colon], rest[colon + 1 :]
-        if not _TAG.match(tag):
-            raise ConfigError(f"{text}: not a valid tag {tag!r}")
+        if not _TAG.fullmatch(tag):
+            raise ConfigError(f"{printable(text)}: not a valid tag {tag!r}")
     if not digest and tag is None:
         tag = "latest"
     parts = rest.split("/")
@@ -69,8 +70,8 @@ def parse_reference(text: str, registry: str | None = None) -> Reference:
     explicit = len(parts) > 1 and ("." in first or ":" in first or first == "localhost")
     host = first if explicit else DOCKER_HUB
     path = parts[1:] if explicit else parts
-    if not path or not all(_COMPONENT.match(p) for p in path):
-        raise ConfigError(f"{text}: not a valid repository name {'/'.join(path)!r}")
+    if not path or not all(_COMPONENT.fullmatch(p) for p in path):
+        raise ConfigError(f"{printable(text)}: not a valid repository name {'/'.join(path)!r}")
     hub_like = is_docker_hub(host)
     if hub_like and len(path) == 1:
         path = ["library", *path]
@@ -94,4 +95,4 @@ def is_docker_hub(host: str) -> bool:
 
 
 def is_loopback(host: str) -> bool:
-    return bool(_LOOPBACK.match(host))
+    return bool(_LOOPBACK.fullmatch(host))

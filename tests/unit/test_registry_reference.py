@@ -46,3 +46,38 @@ def test_registry_override_keeps_the_hub_path() -> None:
 def test_parse_reference_rejects_bad_names(bad: str) -> None:
     with pytest.raises(ConfigError):
         registry.parse_reference(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("python:3.8-rc\n", "tag"),
+        ("python\n", "repository name"),
+        ("localhost:5000/python\n", "repository name"),
+        ("python@sha256:" + "a" * 64 + "\n", "digest"),
+    ],
+)
+def test_parse_reference_refuses_a_trailing_newline(text: str, what: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        registry.parse_reference(text)
+    (problem,) = info.value.problems
+    # The reference is shown escaped: the message stays one line and names what is wrong.
+    assert problem.startswith(f"{text[:-1]}\\n: not a valid {what} "), problem
+    assert "\n" not in problem
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("localhost:5000", True),
+        ("127.0.0.1:5000", True),
+        ("[::1]:5000", True),
+        ("registry.example", False),
+        ("localhost\n", False),
+        ("localhost:5000\n", False),
+    ],
+)
+def test_is_loopback_takes_the_whole_host(host: str, loopback: bool) -> None:
+    assert registry.is_loopback(host) is loopback
