@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import glob
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from orchestrator import oci
 from orchestrator.errors import ConfigError
 from orchestrator.files import write_atomic
 from orchestrator.matrix import BUILD_STRATEGIES
@@ -48,7 +48,6 @@ from orchestrator.platforms import Platform, suggest
 SCHEMA = "orchestrate.results"
 SCHEMA_VERSION = 1
 
-_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _PLATFORM_KEYS = ("architecture", "os", "os.version", "variant")
 
 
@@ -126,7 +125,7 @@ class JobResult:
         repository = p.string(data, "repository", required=True)
         before = len(problems)
         digest = p.string(data, "digest")
-        if digest is not None and not _DIGEST.match(digest):
+        if digest is not None and not oci.is_sha256_digest(digest):
             problems.append(f"{where}.digest: expected 'sha256:' and 64 hex digits, got {digest!r}")
             digest = None
         if status is JobStatus.BUILT and digest is None and len(problems) == before:

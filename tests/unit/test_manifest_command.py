@@ -86,6 +86,17 @@ def test_bad_results_file_exits_2_naming_file_and_key(
     assert f"{bad}: results[0].status: unknown status 'buitl'" in err
 
 
+def test_digest_ending_in_a_newline_exits_2_before_any_publishing(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = DATA / "results" / "digest-trailing-newline.json"
+    assert _main(root, "--results", str(bad)) == 2
+    err = capsys.readouterr().err
+    digest = "sha256:" + "c" * 64
+    expected = f"results[0].digest: expected 'sha256:' and 64 hex digits, got '{digest}\\n'"
+    assert f"{bad}: {expected}" in err
+
+
 def test_glob_matching_nothing_exits_2(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _main(root, "--results", str(root / "out" / "*.json")) == 2
     assert "out/*.json: no results file matches" in capsys.readouterr().err

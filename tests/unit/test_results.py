@@ -140,6 +140,12 @@ BAD = [
     ("missing-job-id.json", ": results[0].job_id: missing"),
     ("unknown-status.json", ": results[0].status: unknown status 'buitl'"),
     ("bad-digest.json", ": results[0].digest: expected 'sha256:' and 64 hex digits"),
+    (
+        "digest-trailing-newline.json",
+        ": results[0].digest: expected 'sha256:' and 64 hex digits, got 'sha256:"
+        + "c" * 64
+        + "\\n'",
+    ),
     ("built-without-digest.json", ": results[0].digest: a built job must name the digest"),
     ("platform-missing-os.json", ": results[0].platform.os: expected a non-empty string"),
     ("platform-unknown-key.json", ": results[0].platform.varient: unknown key (did you mean"),
