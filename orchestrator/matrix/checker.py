@@ -69,10 +69,9 @@ def check(doc: LMap, path: Path, duplicates: Iterable[tuple[int, str, str]] = ()
     for line_no, key_path, message in duplicates:
         chk.add(line_no, key_path, message)
     chk.keys(doc, "", TOP_KEYS, ("schema", "variants", "lines"))
-    if "schema" in doc and doc["schema"] != 1:
-        chk.add(
-            doc.key_lines["schema"], "schema", f"unsupported schema {doc['schema']!r} (expected 1)"
-        )
+    schema = chk.integer(doc, "schema", "schema")
+    if schema is not None and schema != 1:
+        chk.add(doc.key_lines["schema"], "schema", f"unsupported schema {schema!r} (expected 1)")
     mc = MatrixChecker(chk)
     builders = mc.builders(doc)
     mc.profile_tasks(doc)

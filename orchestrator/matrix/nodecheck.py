@@ -98,6 +98,19 @@ class NodeChecker:
             return None
         return value
 
+    def integer(self, node: LMap, key: str, path: str) -> int | None:
+        """``node[key]`` if it is an integer: ``true`` is a boolean and ``1.0`` a float, though
+        Python finds both equal to 1."""
+        if key not in node:
+            return None
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            shown = _yaml_spelling(value)
+            got = f"{kind_of(value)} {shown}" if shown else kind_of(value)
+            self.add(node.key_lines[key], path, f"expected an integer, got {got}")
+            return None
+        return value
+
     def strings(
         self,
         node: LMap,
@@ -144,3 +157,12 @@ class NodeChecker:
             )
             return False
         return True
+
+
+def _yaml_spelling(value: object) -> str:
+    """A scalar as matrix.yml spells it (``true``, ``1.0``, ``'1'``); "" for the rest."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return repr(value)
+    return ""

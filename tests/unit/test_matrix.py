@@ -39,6 +39,8 @@ def test_every_failure_mode_has_a_fixture() -> None:
         "strategy-rule-keys",
         "strategy-references",
         "trailing-newline",
+        "schema-boolean",
+        "schema-float",
     }
 
 
@@ -75,6 +77,25 @@ def test_yaml_syntax_error_names_the_line() -> None:
 def test_top_level_must_be_a_mapping() -> None:
     with pytest.raises(ConfigError, match=r"matrix\.yml:1: \(top\): expected a mapping"):
         matrix.loads("- a\n- b\n")
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("true", "expected an integer, got a boolean true"),
+        ("1.0", "expected an integer, got a number 1.0"),
+        ('"1"', "expected an integer, got a string '1'"),
+        ("[1]", "expected an integer, got a list"),
+        ("2", "unsupported schema 2 (expected 1)"),
+    ],
+)
+def test_schema_must_be_the_integer_1(written: str, message: str) -> None:
+    text = (REPO / "matrix.yml").read_text()
+    line = text.splitlines().index("schema: 1") + 1
+    with pytest.raises(ConfigError) as info:
+        matrix.loads(text.replace("\nschema: 1\n", f"\nschema: {written}\n"))
+    assert list(info.value.problems) == [f"matrix.yml:{line}: schema: {message}"]
+    assert info.value.exit_code == 2
 
 
 def test_unquoted_line_name_is_refused() -> None:
