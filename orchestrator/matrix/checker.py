@@ -154,6 +154,8 @@ class MatrixChecker:
     def variants(self, doc: LMap) -> None:
         chk = self.chk
         node = chk.mapping(doc, "variants", "variants", None, optional=True)
+        if node is not None and not node:
+            chk.add(doc.key_lines["variants"], "variants", "must name at least one variant")
         for name in node or ():
             assert node is not None
             path = f"variants.{name}"
@@ -217,6 +219,9 @@ class MatrixChecker:
         chk = self.chk
         out: list[Line] = []
         node = chk.mapping(doc, "lines", "lines", None, optional=True)
+        if node is not None and not node:
+            # Rendering no line at all would delete every generated Dockerfile.
+            chk.add(doc.key_lines["lines"], "lines", "must name at least one line")
         for name in node or ():
             assert node is not None
             path = f"lines.{name}"

@@ -41,6 +41,8 @@ def test_every_failure_mode_has_a_fixture() -> None:
         "trailing-newline",
         "schema-boolean",
         "schema-float",
+        "empty-lines",
+        "empty-variants",
     }
 
 
@@ -65,6 +67,21 @@ def test_bad_matrix_exits_2_through_the_cli_and_renders_nothing(
     for line in (BAD / f"{mode}.expected").read_text(encoding="utf-8").splitlines():
         assert line in err
     assert not (tmp_path / "dockerfiles").exists()
+
+
+def test_empty_lines_exit_2_and_render_deletes_no_dockerfile(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(REPO / "dockerfiles", root / "dockerfiles")
+    before = {p: p.read_bytes() for p in (root / "dockerfiles").rglob("*") if p.is_file()}
+    text = (root / "matrix.yml").read_text()
+    head = text[: text.index("\nlines:\n") + 1]  # lines: is the last section
+    (root / "matrix.yml").write_text(head + "lines: {}\n")
+    assert main(["-q", "-C", str(root), "render"]) == 2
+    line = head.count("\n") + 1
+    assert f"matrix.yml:{line}: lines: must name at least one line" in capsys.readouterr().err
+    after = {p: p.read_bytes() for p in (root / "dockerfiles").rglob("*") if p.is_file()}
+    assert after == before
 
 
 def test_yaml_syntax_error_names_the_line() -> None:
