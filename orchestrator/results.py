@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import glob
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -215,15 +216,30 @@ class _Problems:
         return value
 
     def number(self, data: Mapping[str, object], key: str) -> float | None:
+        """A finite, non-negative number (``true`` is no number; ``json`` reads ``NaN`` and
+        ``Infinity``, which are no duration)."""
         value = data.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        number = _as_float(value)
+        if number is None or not math.isfinite(number) or number < 0:
+            finite = number is None or math.isfinite(number)
+            shown = repr(value) if finite else json.dumps(number)  # as JSON spells it: NaN
             self.out.append(
-                f"{self.where}.{key}: expected a non-negative number or null, got {value!r}"
+                f"{self.where}.{key}: expected a non-negative number or null, got {shown}"
             )
             return None
+        return number
+
+
+def _as_float(value: object) -> float | None:
+    """``value`` as a float if it is a JSON number (an integer too large for one is infinite)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
         return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _platform(value: object, where: str, problems: list[str]) -> Platform | None:
@@ -299,7 +315,7 @@ def _check_header(doc: Mapping[str, object], where: str) -> list[str]:
             f"{where}: schema: expected {SCHEMA!r}, got {doc.get('schema')!r} "
             "(not an orchestrate results file?)"
         )
-    elif doc.get("schema_version") != SCHEMA_VERSION:
+    elif not _is_int(doc.get("schema_version"), SCHEMA_VERSION):
         problems.append(
             f"{where}: schema_version: this orchestrate reads version {SCHEMA_VERSION}, "
             f"the file has {doc.get('schema_version')!r}"
@@ -308,6 +324,11 @@ def _check_header(doc: Mapping[str, object], where: str) -> list[str]:
     if not isinstance(version, str) or not version:
         problems.append(f"{where}: version: expected a non-empty string, got {_kind(version)}")
     return problems
+
+
+def _is_int(value: object, expected: int) -> bool:
+    """``value`` is the integer ``expected``: ``true`` and ``1.0`` equal 1 in Python, not here."""
+    return not isinstance(value, bool) and isinstance(value, int) and value == expected
 
 
 def _entries(entries: object, where: str, problems: list[str]) -> list[JobResult]:

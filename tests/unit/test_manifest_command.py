@@ -86,15 +86,27 @@ def test_bad_results_file_exits_2_naming_file_and_key(
     assert f"{bad}: results[0].status: unknown status 'buitl'" in err
 
 
-def test_digest_ending_in_a_newline_exits_2_before_any_publishing(
-    root: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "digest-trailing-newline.json",
+            "results[0].digest: expected 'sha256:' and 64 hex digits, got 'sha256:"
+            + "c" * 64
+            + "\\n'",
+        ),
+        (
+            "seconds-not-finite.json",
+            "results[0].seconds: expected a non-negative number or null, got NaN",
+        ),
+    ],
+)
+def test_a_bad_digest_or_duration_exits_2_before_any_publishing(
+    root: Path, capsys: pytest.CaptureFixture[str], name: str, expected: str
 ) -> None:
-    bad = DATA / "results" / "digest-trailing-newline.json"
+    bad = DATA / "results" / name
     assert _main(root, "--results", str(bad)) == 2
-    err = capsys.readouterr().err
-    digest = "sha256:" + "c" * 64
-    expected = f"results[0].digest: expected 'sha256:' and 64 hex digits, got '{digest}\\n'"
-    assert f"{bad}: {expected}" in err
+    assert f"{bad}: {expected}" in capsys.readouterr().err
 
 
 def test_glob_matching_nothing_exits_2(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -150,6 +150,18 @@ BAD = [
     ("platform-missing-os.json", ": results[0].platform.os: expected a non-empty string"),
     ("platform-unknown-key.json", ": results[0].platform.varient: unknown key (did you mean"),
     ("seconds-not-number.json", ": results[0].seconds: expected a non-negative number"),
+    (
+        "seconds-not-finite.json",
+        ": results[0].seconds: expected a non-negative number or null, got NaN",
+    ),
+    (
+        "seconds-boolean.json",
+        ": results[0].seconds: expected a non-negative number or null, got True",
+    ),
+    (
+        "schema-version-boolean.json",
+        ": schema_version: this orchestrate reads version 1, the file has True",
+    ),
     ("log-tail-not-list.json", ": results[0].log_tail: expected a list of strings"),
     ("unknown-result-key.json", ": results[0].digset: unknown key (did you mean 'digest'?)"),
     ("empty-repository.json", ": results[0].repository: expected a non-empty string"),
@@ -163,6 +175,43 @@ def test_bad_input_names_file_and_key(name: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
         read_results([path])
     assert any(p.startswith(path + expected) for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("NaN", "NaN"),
+        ("Infinity", "Infinity"),
+        ("-Infinity", "-Infinity"),
+        ("1e400", "Infinity"),  # json reads it as inf
+        ("1" + "0" * 400, "Infinity"),  # an integer no float holds
+        ("true", "True"),
+        ("false", "False"),
+    ],
+    ids=["NaN", "Infinity", "-Infinity", "1e400", "huge-integer", "true", "false"],
+)
+def test_seconds_must_be_a_finite_number(tmp_path: Path, written: str, shown: str) -> None:
+    good = (FIXTURES / "good-amd64.json").read_text()
+    path = tmp_path / "amd64.json"
+    path.write_text(good.replace('"seconds": 41.5', f'"seconds": {written}'))
+    with pytest.raises(ConfigError) as info:
+        read_results([str(path)])
+    assert list(info.value.problems) == [
+        f"{path}: results[0].seconds: expected a non-negative number or null, got {shown}"
+    ]
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("written", ["true", "1.0"])
+def test_schema_version_must_be_the_integer_1(tmp_path: Path, written: str) -> None:
+    text = (FIXTURES / "good-amd64.json").read_text()
+    path = tmp_path / "amd64.json"
+    path.write_text(text.replace('"schema_version": 1', f'"schema_version": {written}'))
+    with pytest.raises(ConfigError) as info:
+        read_results([str(path)])
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{path}: schema_version: this orchestrate reads version 1, ")
+    assert info.value.exit_code == 2
 
 
 def test_unknown_status_suggests_the_close_one() -> None:
