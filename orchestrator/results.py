@@ -294,6 +294,8 @@ def loads(text: str, *, where: str) -> tuple[str, list[JobResult]]:
         doc: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except ValueError as exc:  # a number of more digits than Python converts (4300)
+        raise ConfigError(f"{where}: not valid JSON: {str(exc).partition(':')[0]}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: expected a JSON object at the top, got {_kind(doc)}")
     problems = _check_header(doc, where)

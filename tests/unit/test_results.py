@@ -202,6 +202,18 @@ def test_seconds_must_be_a_finite_number(tmp_path: Path, written: str, shown: st
     assert info.value.exit_code == 2
 
 
+def test_a_number_too_long_to_read_is_not_valid_json(tmp_path: Path) -> None:
+    # Python's json raises a plain ValueError past 4300 digits (sys.get_int_max_str_digits).
+    good = (FIXTURES / "good-amd64.json").read_text()
+    path = tmp_path / "amd64.json"
+    path.write_text(good.replace('"seconds": 41.5', '"seconds": ' + "1" * 5000))
+    with pytest.raises(ConfigError) as info:
+        read_results([str(path)])
+    (problem,) = info.value.problems
+    assert problem.startswith(f"{path}: not valid JSON: Exceeds the limit"), problem
+    assert info.value.exit_code == 2
+
+
 @pytest.mark.parametrize("written", ["true", "1.0"])
 def test_schema_version_must_be_the_integer_1(tmp_path: Path, written: str) -> None:
     text = (FIXTURES / "good-amd64.json").read_text()
