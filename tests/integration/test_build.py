@@ -202,5 +202,5 @@ def test_sigterm_during_an_emulated_smoke_test_ends_the_run_and_its_container(
         ready=pip_is_starting,
     )  # fmt: skip
     assert code == 130, out + err
-    assert re.search(rf"not built +{re.escape(arm64)} +interrupted", out), out
+    assert re.search(rf"not built +{re.escape(arm64)} +emulate +interrupted", out), out
     assert containers() == []
