@@ -151,11 +151,17 @@ class MatrixChecker:
             elif words:
                 self.tasks[name] = words
 
+    def section(self, doc: LMap, key: str, singular: str) -> LMap | None:
+        """``doc[key]``, a mapping that must name at least one ``singular`` (None if absent or
+        not a mapping, which is reported)."""
+        node = self.chk.mapping(doc, key, key, None, optional=True)
+        if node is not None and not node:
+            self.chk.add(doc.key_lines[key], key, f"must name at least one {singular}")
+        return node
+
     def variants(self, doc: LMap) -> None:
         chk = self.chk
-        node = chk.mapping(doc, "variants", "variants", None, optional=True)
-        if node is not None and not node:
-            chk.add(doc.key_lines["variants"], "variants", "must name at least one variant")
+        node = self.section(doc, "variants", "variant")
         for name in node or ():
             assert node is not None
             path = f"variants.{name}"
@@ -218,10 +224,8 @@ class MatrixChecker:
     def lines(self, doc: LMap) -> list[Line]:
         chk = self.chk
         out: list[Line] = []
-        node = chk.mapping(doc, "lines", "lines", None, optional=True)
-        if node is not None and not node:
-            # Rendering no line at all would delete every generated Dockerfile.
-            chk.add(doc.key_lines["lines"], "lines", "must name at least one line")
+        # Rendering no line at all would delete every generated Dockerfile.
+        node = self.section(doc, "lines", "line")
         for name in node or ():
             assert node is not None
             path = f"lines.{name}"
