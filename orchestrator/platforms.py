@@ -202,3 +202,20 @@ def builder_can_build(listed: Sequence[str], want: Platform) -> bool:
         if level is not None and have_level is not None and have_level >= level:
             return True
     return False
+
+
+def debian_targets() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """How a Dockerfile maps BuildKit's target platform to Debian's architecture: for every
+    Linux architecture Debian builds, the values ``$TARGETARCH${TARGETVARIANT:+/$TARGETVARIANT}``
+    can take for it (with and without the default variant containerd normalises away:
+    ``arm64`` and ``arm64/v8``) and its ``dpkg`` name. Rendered into the cross templates."""
+    out: list[tuple[tuple[str, ...], str]] = []
+    for arch in ARCHES.values():
+        p = arch.platform
+        if arch.debian is None or p.is_windows:
+            continue
+        forms = [f"{p.architecture}/{p.variant}" if p.variant else p.architecture]
+        if p.variant and _DEFAULT_VARIANT.get(p.architecture) == p.variant:
+            forms.insert(0, p.architecture)
+        out.append((tuple(forms), arch.debian))
+    return tuple(out)
