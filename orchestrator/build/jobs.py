@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator import buildx, policy, smoke
-from orchestrator.matrix import EMULATE
+from orchestrator.matrix import CROSS, EMULATE, NATIVE
 from orchestrator.plan import Job, Plan
+from orchestrator.platforms import Platform
 from orchestrator.results import JobResult, JobStatus
 
 # The build arguments orchestrate itself sets, where a template declares them.
@@ -34,6 +35,9 @@ class JobPlan:
     checks: tuple[smoke.Check, ...]
     log_file: Path
     build_args: tuple[tuple[str, str], ...]
+    # Jobs of the run this one starts after (``schedule``): a cross job after its variant's
+    # native job on the build platform (``cross_after``).
+    after: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -55,6 +59,23 @@ class JobPlan:
         """Takes two build slots (``schedule.cost``): built under emulation, or running a PGO
         profile. A cross job compiles natively on the build platform: heavy only with PGO."""
         return self.strategy == EMULATE or self.runs_profile
+
+
+def cross_after(plan: Plan, build_platform: Platform) -> dict[str, tuple[str, ...]]:
+    """For each cross job of ``plan``, the native job of the same version and variant on the
+    build platform, when the plan has one: the cross Dockerfile's ``build-python`` stage is
+    that job's image instruction for instruction, so started after it, the cross job takes
+    those layers from the build cache instead of compiling CPython twice at once."""
+    native = {
+        (j.version, j.variant): j.id
+        for j in plan.jobs
+        if j.strategy == NATIVE and j.platform == build_platform
+    }
+    return {
+        j.id: (native[(j.version, j.variant)],)
+        for j in plan.jobs
+        if j.strategy == CROSS and (j.version, j.variant) in native
+    }
 
 
 def not_built(job: Job, reason: str, key: str | None, repository: str) -> JobResult:

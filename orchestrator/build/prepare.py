@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 import structlog
@@ -34,9 +34,11 @@ from orchestrator.build.jobs import (
     DOWNLOAD_ARG,
     PROFILE_ARG,
     JobPlan,
+    cross_after,
     not_built,
 )
 from orchestrator.build.options import BuildOptions
+from orchestrator.dockerfile import BUILD_PLATFORM
 from orchestrator.errors import ConfigError, OrchestratorError, first_line
 from orchestrator.matrix import Matrix
 from orchestrator.plan import Job, Plan
@@ -97,9 +99,13 @@ def prepare(options: BuildOptions, connections: Connections, reg: RegistryLookup
                 f"unchanged: {options.image_repository}:{tag} holds its content key",
                 strategy=job.strategy,
             )
+    after = cross_after(plan, BUILD_PLATFORM)
     jobs = {
-        job.id: plan_job(
-            job, route=routes[job.id], key=keys[job.id], args=args[job.id], options=options
+        job.id: replace(
+            plan_job(
+                job, route=routes[job.id], key=keys[job.id], args=args[job.id], options=options
+            ),
+            after=after.get(job.id, ()),
         )
         for job in plan.jobs
         if job.id not in decided

@@ -1,16 +1,17 @@
 """Step 7's scheduler: run the jobs in plan order with at most ``--jobs`` build slots busy.
 
 A heavy job (built under emulation, or running a PGO profile: ``JobPlan.heavy``) takes two
-slots, every other one slot. A failure without ``--keep-going`` stops new jobs from starting;
-Ctrl-C or SIGTERM stops them too, interrupts the running children, and waits for the running
-jobs to come back.
+slots, every other one slot. A job may wait for others (``after``: a cross job starts after its
+variant's native job on the build platform, whose layers its build-python stage reuses from the
+build cache); while it waits, the next ready jobs take their turn. A failure without
+``--keep-going`` stops new jobs from starting; Ctrl-C or SIGTERM stops them too, interrupts the
+running children, and waits for the running jobs to come back.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Protocol, TypeVar
@@ -25,13 +26,17 @@ T = TypeVar("T")
 
 
 class Schedulable(Protocol):
-    """What the scheduler needs of a job: its id and whether it takes two slots."""
+    """What the scheduler needs of a job: its id, whether it takes two slots, and the ids of
+    the jobs it starts after (those of the run; others are ignored)."""
 
     @property
     def id(self) -> str: ...
 
     @property
     def heavy(self) -> bool: ...
+
+    @property
+    def after(self) -> tuple[str, ...]: ...
 
 
 J = TypeVar("J", bound=Schedulable)
@@ -64,11 +69,13 @@ def schedule(
 ) -> tuple[dict[str, T], bool]:
     """Run ``run_one`` over ``jobs`` in order with at most ``slots`` busy (``cost`` per job).
 
-    Jobs start strictly in plan order (a heavy job waits for its slots rather than being
-    overtaken, so the order of a run is predictable). When ``stop(result)`` is true (a failure
-    without ``--keep-going``) nothing new starts. A KeyboardInterrupt, in this thread or raised
-    by ``run_one``, sets ``interrupted``, calls ``on_interrupt`` (which stops the running
-    children) and waits for the running jobs to come back. Returns the results by job id (jobs
+    Jobs start in plan order (a heavy job waits for its slots rather than being overtaken, so
+    the order of a run is predictable); a job whose ``after`` jobs have not all finished is
+    passed over until they have (whatever their result), and the next ready job starts. When
+    ``stop(result)`` is true (a failure without ``--keep-going``) nothing new starts. A
+    KeyboardInterrupt, in this thread or raised by ``run_one``, sets ``interrupted``, calls
+    ``on_interrupt`` (which stops the running children) and waits for the running jobs to come
+    back. Returns the results by job id (jobs
     never started are absent) and whether the run was interrupted.
 
     While it runs, SIGINT and SIGTERM do the same through ``proc.signals_call`` instead of
@@ -77,7 +84,8 @@ def schedule(
     that was built and pushed (it would then be recorded "interrupted").
     """
     slots = max(1, slots)
-    pending = deque(jobs)
+    pending = list(jobs)
+    in_run = {j.id for j in jobs}
     running: dict[Future[T], tuple[J, int]] = {}
     results: dict[str, T] = {}
     busy = 0
@@ -96,11 +104,15 @@ def schedule(
     ):
         while pending or running:
             try:
-                while pending and not (halted or interrupted.is_set() or error):
-                    need = cost(pending[0].heavy, slots)
+                while not (halted or interrupted.is_set() or error):
+                    waiting = in_run - results.keys()
+                    job = next((j for j in pending if not waiting & set(j.after) - {j.id}), None)
+                    if job is None:
+                        break
+                    need = cost(job.heavy, slots)
                     if busy + need > slots:
                         break
-                    job = pending.popleft()
+                    pending.remove(job)
                     busy += need
                     running[pool.submit(run_one, job)] = (job, need)
                 if not running:

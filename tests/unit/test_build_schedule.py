@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import threading
@@ -115,3 +116,46 @@ def test_schedule_stop_lets_running_jobs_finish_but_starts_nothing() -> None:
         stop=lambda r: r.endswith("v1-amd64"), poll=0.01,
     )  # fmt: skip
     assert list(results) == [jobs[0].id, jobs[1].id]
+
+
+def test_a_job_waits_for_its_after_jobs_while_ready_ones_take_their_turn() -> None:
+    """A cross job starts only once the native job it reuses has finished; the job behind it in
+    plan order, which waits for nothing, starts in the meantime."""
+    native = planned("amd64", "slim")
+    cross = dataclasses.replace(planned("arm64v8", "slim", how="cross"), after=(native.id,))
+    other = planned("i386", "slim")
+    lock = threading.Lock()
+    events: list[str] = []
+
+    def run_one(j: JobPlan) -> str:
+        with lock:
+            events.append(f"start {j.id}")
+        time.sleep(0.05 if j is native else 0.01)
+        with lock:
+            events.append(f"end {j.id}")
+        return j.id
+
+    results, _ = schedule.schedule(
+        [native, cross, other], run_one, slots=2, interrupted=threading.Event(), poll=0.01
+    )
+    assert sorted(results) == sorted([native.id, cross.id, other.id])
+    assert events[:2] == [f"start {native.id}", f"start {other.id}"]
+    assert events.index(f"start {cross.id}") > events.index(f"end {native.id}")
+
+
+def test_after_names_only_jobs_of_the_run() -> None:
+    """A job waiting for a job that is not in this run (skipped, or another --arch) starts at
+    once; so does one whose awaited job failed (it then builds that stage itself)."""
+    lone = dataclasses.replace(planned("arm64v8", "slim", how="cross"), after=("absent",))
+    failing = planned("amd64", "slim")
+    cross = dataclasses.replace(planned("arm32v7", "slim", how="cross"), after=(failing.id,))
+    started: list[str] = []
+
+    def run_one(j: JobPlan) -> str:
+        started.append(j.id)
+        return "failed" if j is failing else "ok"
+
+    results, _ = schedule.schedule(
+        [lone, failing, cross], run_one, slots=1, interrupted=threading.Event(), poll=0.01
+    )
+    assert started == [lone.id, failing.id, cross.id] and results[cross.id] == "ok"

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from orchestrator import platforms
 from orchestrator.platforms import (
     ARCHES,
     Platform,
@@ -121,3 +122,20 @@ def test_parse_platform() -> None:
     assert parse("linux/amd64") == AMD64
     with pytest.raises(ValueError, match="not a platform"):
         parse("linux")
+
+
+def test_debian_targets_map_every_buildkit_target_form_to_dpkg() -> None:
+    """The cross templates' case arms: each Linux architecture Debian builds, by every value
+    ``$TARGETARCH${TARGETVARIANT:+/$TARGETVARIANT}`` takes for it."""
+    got = {form: deb for forms, deb in platforms.debian_targets() for form in forms}
+    assert got == {
+        "amd64": "amd64",
+        "386": "i386",
+        "arm64": "arm64",
+        "arm64/v8": "arm64",
+        "arm": "armhf",
+        "arm/v7": "armhf",
+        "arm/v5": "armel",
+        "ppc64le": "ppc64el",
+        "s390x": "s390x",
+    }

@@ -162,14 +162,24 @@ def test_plan_json_has_each_jobs_resolved_strategy(capsys: pytest.CaptureFixture
     jobs = json.loads(capsys.readouterr().out)["jobs"]
     assert {j["arch"]: j["strategy"] for j in jobs} == {
         "amd64": "native",
-        "arm32v5": "emulate",
-        "arm32v7": "emulate",
-        "arm64v8": "emulate",
+        "arm32v5": "cross",
+        "arm32v7": "cross",
+        "arm64v8": "cross",
         "i386": "native",
-        "ppc64le": "emulate",
-        "s390x": "emulate",
+        "ppc64le": "cross",
+        "s390x": "cross",
     }
     assert list(jobs[0])[-2:] == ["emulated", "strategy"]  # added after the existing keys
+    # the 2019 template set has no cross templates: auto emulates its foreign architectures
+    assert (
+        main(["-q", "-C", str(REPO), "plan", "3.7.4", "--variant", "buster", "--format", "json"])
+        == 0
+    )
+    jobs = json.loads(capsys.readouterr().out)["jobs"]
+    assert {j["arch"]: j["strategy"] for j in jobs if j["arch"] in ("amd64", "s390x")} == {
+        "amd64": "native",
+        "s390x": "emulate",
+    }
     args = ["-q", "-C", str(REPO), "plan", "3.13.5", "--strategy", "emulate", "--format", "json"]
     assert main(args) == 0
     jobs = json.loads(capsys.readouterr().out)["jobs"]
@@ -185,18 +195,19 @@ def test_plan_table_has_a_strategy_column(capsys: pytest.CaptureFixture[str]) ->
     assert row.split()[:4] == [
         "3.13.5-bookworm-s390x",
         "linux/s390x",
-        "emulate",
-        "dockerfiles/3.13/bookworm/Dockerfile",
+        "cross",
+        "dockerfiles/3.13/bookworm/cross/Dockerfile",
     ]
-    assert lines[2].index("STRATEGY") == row.index("emulate")
+    assert lines[2].index("STRATEGY") == row.index("cross")
 
 
 def test_plan_refuses_what_cannot_be_done(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["-q", "-C", str(REPO), "plan", "3.13.5", "--arch", "arm64v8", "--variant", "trixie"]
     assert main([*args, "--strategy", "native"]) == 2
     assert "3.13.5-trixie-arm64v8: strategy native: the default builder" in capsys.readouterr().err
-    assert main([*args, "--strategy", "cross"]) == 2
-    assert "3.13.5-trixie-arm64v8: strategy cross: variant trixie" in capsys.readouterr().err
+    old = ["-q", "-C", str(REPO), "plan", "3.7.4", "--arch", "arm64v8", "--variant", "buster"]
+    assert main([*old, "--strategy", "cross"]) == 2
+    assert "3.7.4-buster-arm64v8: strategy cross: variant buster" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:  # argparse's choices
         main([*args, "--strategy", "qemu"])
     assert exited.value.code == 2
@@ -208,10 +219,12 @@ def test_plan_refuses_what_cannot_be_done(capsys: pytest.CaptureFixture[str]) ->
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A copy of the repository with a cross template for the modern Debian variants."""
+    """A copy of the repository whose only cross template is a one-line one for the modern
+    Debian family (not for slim)."""
     shutil.copy(REPO / "matrix.yml", tmp_path / "matrix.yml")
     shutil.copytree(REPO / "templates", tmp_path / "templates")
     shutil.copytree(REPO / "dockerfiles", tmp_path / "dockerfiles")
+    (tmp_path / "templates/modern/debian-slim.cross.Dockerfile.j2").unlink()
     (tmp_path / "templates/modern/debian.cross.Dockerfile.j2").write_text(
         "{{ banner }}FROM --platform=$BUILDPLATFORM {{ variant.parent }} AS build\n"
     )
@@ -224,7 +237,8 @@ def test_a_cross_template_makes_auto_cross_where_it_would_emulate(
     m = matrix.load(root / "matrix.yml")
     assert render.has_cross_template(root, m.variants["trixie"])
     assert not render.has_cross_template(root, m.variants["slim-bookworm"])
-    assert not render.has_cross_template(REPO, m.variants["trixie"])
+    assert render.has_cross_template(REPO, m.variants["slim-bookworm"])
+    assert not render.has_cross_template(REPO, m.variants["buster"])
     assert (
         render.template_name(m.variants["trixie"], "cross") == "modern/debian.cross.Dockerfile.j2"
     )
