@@ -12,10 +12,12 @@ farm_settings() {
   PROFILE=${ORCHESTRATE_FARM_PROFILE:-${PROFILE:-full}}
   case "$PROFILE" in
     full)
-      def_bookworm="amd64 i386 arm64v8"
-      def_trixie="amd64 arm64v8"
-      def_bpd_bookworm="amd64 i386 arm64v8"
-      def_bpd_trixie="amd64 arm64v8"
+      # What the README's main job needs: slim-bookworm for every architecture (the foreign ones
+      # cross-built: their compile stage runs on buildpack-deps for amd64), nothing more.
+      def_bookworm="amd64 i386 arm64v8 arm32v7 arm32v5 ppc64le s390x"
+      def_trixie=""
+      def_bpd_bookworm="amd64"
+      def_bpd_trixie=""
       ;;
     test)
       # What the test suite needs, cheap on 2 cores: Debian for the native architectures
