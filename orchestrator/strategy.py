@@ -16,7 +16,9 @@ settles it, from three facts about the job:
 cross template exists, else ``emulate``. An explicit ``native`` on a builder that would emulate
 the platform, or an explicit ``cross`` without a cross template, is a ``ConfigError`` naming
 the job (exit 2). An explicit ``emulate`` of a platform the builder runs natively is ``native``:
-nothing would be emulated, and the label and summary say what really happens.
+nothing would be emulated, and the label and summary say what really happens; so is an explicit
+``cross`` there (nothing to cross to: ``--strategy cross`` builds a release's foreign
+architectures cross and its native ones natively).
 
 ``resolve_plan`` settles every job of a plan (every problem at once, before anything is built)
 and gives a ``cross`` job its own Dockerfile (``plan.dockerfile_path``). Every image is labelled
@@ -67,12 +69,12 @@ def resolve(job: Job, *, routed: bool, has_cross_template: bool) -> str:
             f"emulation (route {arch} to a builder that runs it natively: matrix.yml builders or "
             f"--builder {arch}=NAME; or ask for emulate or auto)"
         )
-    if asked == CROSS and not has_cross_template:
+    if asked == CROSS and not has_cross_template and not native:
         raise ConfigError(
             f"{job.id}: strategy cross: variant {job.variant} has no cross template "
             f"({job.family}.cross.Dockerfile.j2 in its template set; ask for emulate or auto)"
         )
-    if asked == EMULATE and native:
+    if asked in (EMULATE, CROSS) and native:
         return NATIVE
     if asked in (NATIVE, EMULATE, CROSS):
         return asked
