@@ -71,6 +71,12 @@ class Arch:
     emulated_on_x86_64: bool  # needs qemu user emulation on an x86-64 build machine
     elf_class: int | None = None  # EI_CLASS of its binaries: 1 = 32-bit, 2 = 64-bit
     elf_machine: int | None = None  # e_machine of its binaries (EM_X86_64 = 62, EM_386 = 3 …)
+    # What CPython built natively on it reports: Debian's DEB_HOST_MULTIARCH (sysconfig's
+    # MULTIARCH, the tail of its SOABI); the CPU names configure's canonical HOST_GNU_TYPE may
+    # start with; and its byte order (sys.byteorder). None / () where Debian does not build it.
+    multiarch: str | None = None
+    gnu_cpus: tuple[str, ...] = ()
+    big_endian: bool = False
 
     @property
     def is_windows(self) -> bool:
@@ -80,20 +86,40 @@ class Arch:
 ARCHES: dict[str, Arch] = {
     a.name: a
     for a in (
-        Arch("amd64", Platform("linux", "amd64"), "amd64", "x86_64", "x86_64", False, 2, 62),
-        # qemu-arm's default CPU says armv7l whatever the binary's architecture level
-        Arch("arm32v5", Platform("linux", "arm", "v5"), "armel", None, "armv7l", True, 1, 40),
-        Arch("arm32v6", Platform("linux", "arm", "v6"), None, "armhf", "armv6l", True, 1, 40),
-        Arch("arm32v7", Platform("linux", "arm", "v7"), "armhf", "armv7", "armv7l", True, 1, 40),
         Arch(
-            "arm64v8", Platform("linux", "arm64", "v8"), "arm64", "aarch64", "aarch64", True, 2, 183
+            "amd64", Platform("linux", "amd64"), "amd64", "x86_64", "x86_64", False, 2, 62,
+            multiarch="x86_64-linux-gnu", gnu_cpus=("x86_64",),
         ),
-        Arch("i386", Platform("linux", "386"), "i386", "x86", "x86_64", False, 1, 3),
-        Arch("ppc64le", Platform("linux", "ppc64le"), "ppc64el", "ppc64le", "ppc64le", True, 2, 21),
-        Arch("s390x", Platform("linux", "s390x"), "s390x", "s390x", "s390x", True, 2, 22),
+        # qemu-arm's default CPU says armv7l whatever the binary's architecture level
+        Arch(
+            "arm32v5", Platform("linux", "arm", "v5"), "armel", None, "armv7l", True, 1, 40,
+            multiarch="arm-linux-gnueabi", gnu_cpus=("arm",),
+        ),
+        Arch("arm32v6", Platform("linux", "arm", "v6"), None, "armhf", "armv6l", True, 1, 40),
+        Arch(
+            "arm32v7", Platform("linux", "arm", "v7"), "armhf", "armv7", "armv7l", True, 1, 40,
+            multiarch="arm-linux-gnueabihf", gnu_cpus=("arm",),
+        ),
+        Arch(
+            "arm64v8", Platform("linux", "arm64", "v8"), "arm64", "aarch64", "aarch64", True, 2,
+            183, multiarch="aarch64-linux-gnu", gnu_cpus=("aarch64",),
+        ),
+        # configure canonicalises the 32-bit x86 CPU as the compiler targets it: i386 … i686
+        Arch(
+            "i386", Platform("linux", "386"), "i386", "x86", "x86_64", False, 1, 3,
+            multiarch="i386-linux-gnu", gnu_cpus=("i386", "i486", "i586", "i686"),
+        ),
+        Arch(
+            "ppc64le", Platform("linux", "ppc64le"), "ppc64el", "ppc64le", "ppc64le", True, 2, 21,
+            multiarch="powerpc64le-linux-gnu", gnu_cpus=("powerpc64le",),
+        ),
+        Arch(
+            "s390x", Platform("linux", "s390x"), "s390x", "s390x", "s390x", True, 2, 22,
+            multiarch="s390x-linux-gnu", gnu_cpus=("s390x",), big_endian=True,
+        ),
         Arch("windows-amd64", Platform("windows", "amd64"), None, None, None, False),
     )
-}
+}  # fmt: skip
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:

@@ -4,8 +4,8 @@
 whose problems read ``matrix.yml:LINE: key.path: message`` (with a "did you mean" hint for
 near-miss names). The package, one concern per module:
 
-- ``model``: the frozen dataclasses (``Matrix``, ``Line``, ``Variant``…), ``FAMILIES`` and
-  ``STRATEGIES``;
+- ``model``: the frozen dataclasses (``Matrix``, ``Line``, ``Variant``…), ``FAMILIES``,
+  ``STRATEGIES`` and ``DEFAULT_CONFORMANCE_TESTS``;
 - ``loader``: ``load``/``loads``, and the YAML loader that records the line of every key and item
   (the ``LMap``/``LList`` it builds are in ``nodes``);
 - ``checker``: the schema, section by section (``MatrixChecker``), on top of ``nodecheck``'s
@@ -23,6 +23,7 @@ from orchestrator.matrix.model import (
     AUTO,
     BUILD_STRATEGIES,
     CROSS,
+    DEFAULT_CONFORMANCE_TESTS,
     EMULATE,
     FAMILIES,
     NATIVE,
@@ -41,6 +42,7 @@ __all__ = [
     "AUTO",
     "BUILD_STRATEGIES",
     "CROSS",
+    "DEFAULT_CONFORMANCE_TESTS",
     "EMULATE",
     "FAMILIES",
     "NATIVE",

@@ -1,11 +1,11 @@
 """The schema of matrix.yml: a parsed document → a ``Matrix``, or every problem at once.
 
 ``check`` reads the sections in this order (``schema``, ``builders``, ``profile_tasks``,
-``variants``, ``lines``), one ``MatrixChecker`` method each, then the tags (``tags.tag_problems``).
-A problem does not stop the check: it is recorded as ``matrix.yml:LINE: key.path: message`` (with
-a "did you mean" hint for near-miss names) and the check goes on with what can still be read, so
-one ``ConfigError`` lists them all, sorted by line. A variant with problems of its own is
-"broken": the lines that name it are not also blamed for it.
+``conformance_tests``, ``variants``, ``lines``), one ``MatrixChecker`` method each, then the tags
+(``tags.tag_problems``). A problem does not stop the check: it is recorded as
+``matrix.yml:LINE: key.path: message`` (with a "did you mean" hint for near-miss names) and the
+check goes on with what can still be read, so one ``ConfigError`` lists them all, sorted by line.
+A variant with problems of its own is "broken": the lines that name it are not also blamed for it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 
 from orchestrator.errors import ConfigError
 from orchestrator.matrix.model import (
+    CONFORMANCE_TEST_RE,
+    DEFAULT_CONFORMANCE_TESTS,
     FAMILIES,
     VERSION_RE,
     Defaults,
@@ -40,7 +42,7 @@ PIP_VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*")
 URL_RE = re.compile(r"https://\S+")
 
 # The keys each kind of mapping may hold.
-TOP_KEYS = ("schema", "builders", "profile_tasks", "variants", "lines")
+TOP_KEYS = ("schema", "builders", "profile_tasks", "conformance_tests", "variants", "lines")
 VARIANT_KEYS = ("family", "template", "parent", "arches", "os_version")
 LINE_KEYS = (
     "version",
@@ -75,6 +77,7 @@ def check(doc: LMap, path: Path, duplicates: Iterable[tuple[int, str, str]] = ()
     mc = MatrixChecker(chk)
     builders = mc.builders(doc)
     mc.profile_tasks(doc)
+    conformance_tests = mc.conformance_tests(doc)
     mc.variants(doc)
     lines = mc.lines(doc)
     for line_no, key_path, message in tag_problems(lines, mc.known_variants):
@@ -87,6 +90,7 @@ def check(doc: LMap, path: Path, duplicates: Iterable[tuple[int, str, str]] = ()
         variants=mc.known_variants,
         profile_tasks=mc.tasks,
         builders=builders,
+        conformance_tests=conformance_tests,
     )
 
 
@@ -150,6 +154,21 @@ class MatrixChecker:
                 chk.add(node.key_lines[name], path, "a profile task needs at least one word")
             elif words:
                 self.tasks[name] = words
+
+    def conformance_tests(self, doc: LMap) -> tuple[str, ...]:
+        """``conformance_tests: [test_x, ...]``: at least one regrtest test; absent = defaults."""
+        chk, key = self.chk, "conformance_tests"
+
+        def is_test(value: str, line: int, path: str) -> bool:
+            ok = CONFORMANCE_TEST_RE.fullmatch(value) is not None
+            if not ok:
+                chk.add(line, path, f"{value!r} is not a regrtest test name (test_[a-z0-9_]+)")
+            return ok
+
+        tests = chk.strings(doc, key, key, is_test)
+        if tests is not None and not doc[key]:
+            chk.add(doc.key_lines[key], key, "must name at least one test")
+        return DEFAULT_CONFORMANCE_TESTS if tests is None else tests
 
     def section(self, doc: LMap, key: str, singular: str) -> LMap | None:
         """``doc[key]``, a mapping that must name at least one ``singular`` (None if absent or

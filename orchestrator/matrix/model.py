@@ -25,6 +25,24 @@ STRATEGIES = (AUTO, *BUILD_STRATEGIES)
 VERSION_RE = re.compile(
     r"(?P<major>[0-9]+)\.(?P<minor>[0-9]+)\.(?P<micro>[0-9]+)(?P<pre>(a|b|rc)[0-9]+)?"
 )
+# The regrtest tests the conformance check of a cross-built image runs when matrix.yml names
+# none (``conformance_tests``): the modules a wrong cross build breaks first (C extensions and
+# the libraries they link, the FFI, number formats and byte order, sysconfig's view of itself).
+DEFAULT_CONFORMANCE_TESTS = (
+    "test_ctypes",
+    "test_ssl",
+    "test_sqlite3",
+    "test_struct",
+    "test_math",
+    "test_sysconfig",
+    "test_zlib",
+    "test_lzma",
+    "test_bz2",
+    "test_decimal",
+    "test_hashlib",
+)
+# A regrtest test name as ``conformance_tests`` may list it (checked with fullmatch).
+CONFORMANCE_TEST_RE = re.compile(r"test_[a-z0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -139,13 +157,16 @@ class Line:
 
 @dataclass(frozen=True)
 class Matrix:
-    """All of matrix.yml: the lines in file order; variants, profile tasks and builders by name."""
+    """All of matrix.yml: the lines in file order; variants, profile tasks and builders by name;
+    the conformance check's tests."""
 
     path: Path
     lines: tuple[Line, ...]
     variants: dict[str, Variant] = field(hash=False)
     profile_tasks: dict[str, tuple[str, ...]] = field(hash=False)
     builders: dict[str, str] = field(hash=False)
+    # The regrtest tests the conformance check of a cross-built image runs.
+    conformance_tests: tuple[str, ...] = DEFAULT_CONFORMANCE_TESTS
 
     def line_for(self, version_or_line: str) -> Line:
         """The line whose version (``3.8.0b3``) or name (``3.8-rc``) or alias (``rc``) this is."""

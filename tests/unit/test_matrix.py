@@ -327,3 +327,70 @@ def test_a_block_scalar_brings_its_newline_and_is_refused() -> None:
         "'0D96DF4D4110E5C43FBFB17F2D347EA6AA65421D\\n' is not "
         "a GPG fingerprint (40 upper-case hex digits)"
     ]
+
+
+# -- conformance_tests: the regrtest tests the conformance check of a cross-built image runs
+
+
+def _with_top_level(text: str) -> str:
+    """The real matrix.yml with ``text`` inserted just before ``variants:`` (a top-level key)."""
+    real = (REPO / "matrix.yml").read_text()
+    return real.replace("\nvariants:\n", f"\n{text}variants:\n", 1)
+
+
+def _line_before_variants() -> int:
+    """The line ``_with_top_level`` puts its first inserted line on."""
+    return (REPO / "matrix.yml").read_text().splitlines().index("variants:") + 1
+
+
+def test_conformance_tests_default_when_absent() -> None:
+    m = matrix.load(REPO / "matrix.yml")
+    assert m.conformance_tests == matrix.DEFAULT_CONFORMANCE_TESTS
+    assert m.conformance_tests[:3] == ("test_ctypes", "test_ssl", "test_sqlite3")
+
+
+def test_conformance_tests_are_read_in_order() -> None:
+    m = matrix.loads(_with_top_level("conformance_tests: [test_struct, test_ctypes, test_zlib]\n"))
+    assert m.conformance_tests == ("test_struct", "test_ctypes", "test_zlib")
+
+
+def test_bad_conformance_tests_are_reported_where_written() -> None:
+    first = _line_before_variants()
+    text = _with_top_level(
+        "conformance_tests:\n"
+        "  - test_ctypes\n"
+        "  - test-ssl\n"
+        "  - test_ctypes\n"
+        "  - 3\n"
+        "  - Test_Math\n"
+        '  - "test_zlib\\n"\n'  # a YAML double-quoted newline
+    )
+    with pytest.raises(ConfigError) as info:
+        matrix.loads(text)
+    assert list(info.value.problems) == [
+        f"matrix.yml:{first + 2}: conformance_tests[1]: "
+        "'test-ssl' is not a regrtest test name (test_[a-z0-9_]+)",
+        f"matrix.yml:{first + 3}: conformance_tests[2]: 'test_ctypes' is listed twice",
+        f"matrix.yml:{first + 4}: conformance_tests[3]: expected a string, got a number",
+        f"matrix.yml:{first + 5}: conformance_tests[4]: "
+        "'Test_Math' is not a regrtest test name (test_[a-z0-9_]+)",
+        f"matrix.yml:{first + 6}: conformance_tests[5]: "
+        "'test_zlib\\n' is not a regrtest test name (test_[a-z0-9_]+)",
+    ]
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("conformance_tests: []\n", "conformance_tests: must name at least one test"),
+        ("conformance_tests: test_ssl\n", "conformance_tests: expected a list, got a string"),
+        ("conformance_tests: {test_ssl: 1}\n", "conformance_tests: expected a list, got a mapping"),
+        ("conformance_test: [test_ssl]\n", "conformance_test: unknown key (did you mean "),
+    ],
+)
+def test_conformance_tests_must_be_a_list_of_tests(written: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        matrix.loads(_with_top_level(written))
+    (problem,) = info.value.problems
+    assert problem.startswith(f"matrix.yml:{_line_before_variants()}: {message}"), problem

@@ -67,6 +67,52 @@ def test_only_x86_arches_run_natively() -> None:
     assert native == {"amd64", "i386", "windows-amd64"}
 
 
+# What a native CPython build on each architecture reports (the conformance check compares a
+# cross-built interpreter with these): Debian's DEB_HOST_MULTIARCH, the CPU part of configure's
+# canonical host triplet, and the byte order.
+MULTIARCH = {
+    "amd64": "x86_64-linux-gnu",
+    "arm32v5": "arm-linux-gnueabi",
+    "arm32v6": None,  # Alpine only: no Debian multiarch
+    "arm32v7": "arm-linux-gnueabihf",
+    "arm64v8": "aarch64-linux-gnu",
+    "i386": "i386-linux-gnu",
+    "ppc64le": "powerpc64le-linux-gnu",
+    "s390x": "s390x-linux-gnu",
+    "windows-amd64": None,
+}
+
+
+def test_multiarch_is_debians_host_multiarch() -> None:
+    assert {name: a.multiarch for name, a in ARCHES.items()} == MULTIARCH
+    # Every architecture Debian builds has one, and no other.
+    assert {n for n, a in ARCHES.items() if a.multiarch} == {
+        n for n, a in ARCHES.items() if a.debian
+    }
+
+
+def test_gnu_cpus_start_the_canonical_host_type() -> None:
+    assert {name: a.gnu_cpus for name, a in ARCHES.items()} == {
+        "amd64": ("x86_64",),
+        "arm32v5": ("arm",),
+        "arm32v6": (),
+        "arm32v7": ("arm",),
+        "arm64v8": ("aarch64",),
+        "i386": ("i386", "i486", "i586", "i686"),
+        "ppc64le": ("powerpc64le",),
+        "s390x": ("s390x",),
+        "windows-amd64": (),
+    }
+    # The multiarch tuple starts with one of them (i386-linux-gnu: configure may say i686).
+    for arch in ARCHES.values():
+        if arch.multiarch:
+            assert arch.multiarch.split("-", 1)[0] in arch.gnu_cpus, arch.name
+
+
+def test_only_s390x_is_big_endian() -> None:
+    assert {name for name, a in ARCHES.items() if a.big_endian} == {"s390x"}
+
+
 # One rule for "is this manifest entry / image config of that platform". Before it, four
 # functions answered differently; each case below is one where at least two of them disagreed,
 # pinned to containerd's normalisation (arm64 = arm64/v8, arm = arm/v7, amd64/v1 = amd64).
