@@ -132,10 +132,13 @@ def build_argv(
     progress: str = "plain",
     pull: bool = False,
     no_cache: bool = False,
+    target: str | None = None,
+    output: str | None = None,
 ) -> list[str]:
     """``docker [--context C] buildx build [--builder B] … CONTEXT``.
 
-    ``load`` (the default) puts the image into the route's engine under ``tag``.
+    ``load`` (the default) puts the image into the route's engine under ``tag``; ``target``
+    builds that stage instead of the last; ``output`` is an ``--output`` (``type=local,dest=…``).
     ``provenance=False`` keeps attestation manifests out of the per-platform image (the engine's
     BuildKit cannot make them anyway, and a list entry must be a plain image manifest).
     """
@@ -154,8 +157,12 @@ def build_argv(
         argv.append("--pull")
     if no_cache:
         argv.append("--no-cache")
+    if target:
+        argv += ["--target", target]
     if tag:
         argv += ["--tag", tag]
+    if output:
+        argv += ["--output", output]
     if load:
         argv.append("--load")
     argv.append(f"--provenance={str(provenance).lower()}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ print(json.dumps({
     'machine': platform.machine(),
     'maxsize': sys.maxsize,
     'byteorder': sys.byteorder,
+    'stdlib': sysconfig.get_path('stdlib'),
     'extensions': extensions,
 }, sort_keys=True))
 """
@@ -82,6 +84,7 @@ class Facts:
     machine: str  # platform.machine()
     maxsize: int  # sys.maxsize
     byteorder: str  # sys.byteorder
+    stdlib: str  # sysconfig's stdlib path: the test package is its ``test`` folder
     # every extension module of lib-dynload: None when it imports, else the one-line error
     extensions: dict[str, str | None] = field(hash=False)
 
@@ -99,6 +102,7 @@ _PROBE_KEYS: tuple[tuple[str, tuple[type, ...]], ...] = (
     ("machine", (str,)),
     ("maxsize", (int,)),
     ("byteorder", (str,)),
+    ("stdlib", (str,)),
     ("extensions", (dict,)),
 )
 
@@ -128,6 +132,7 @@ def parse_probe(output: str) -> Facts:
         machine=doc["machine"],
         maxsize=doc["maxsize"],
         byteorder=doc["byteorder"],
+        stdlib=doc["stdlib"],
         extensions=dict(extensions),
     )
 
@@ -259,6 +264,9 @@ class Conformance:
     native_platform: Platform  # the build platform (not emulated)
     tests_dir: Path  # where export_argv puts the installed Lib/test of the cross build
     export_argv: tuple[str, ...]  # buildx build --target python-tests --output type=local,dest=…
+    # buildx build --target build-python --tag native_image --load: the native image into the
+    # engine (the cross Dockerfile's build-python stage, from the build cache)
+    native_argv: tuple[str, ...]
     tests: tuple[str, ...] = DEFAULT_TESTS
     jobs: int = 2  # regrtest -j: worker processes, each an emulated interpreter
 
@@ -267,11 +275,12 @@ class Conformance:
         return ".".join(self.version.split(".")[:2])
 
 
-def regrtest_argv(c: Conformance, *, test_timeout: float) -> tuple[str, ...]:
+def regrtest_argv(c: Conformance, *, stdlib: str, test_timeout: float) -> tuple[str, ...]:
     """``docker run`` of regrtest in the image, the exported suite mounted read-only where the
-    image's own ``test`` package was removed, working in the container's ``/tmp`` (regrtest makes
-    its work directory in the current one); ``test_timeout`` is regrtest's per-test limit."""
-    target = f"/usr/local/lib/python{c.major_minor}/test"
+    image's own ``test`` package was removed (``<stdlib>/test``, ``stdlib`` as the image's probe
+    says), working in the container's ``/tmp`` (regrtest makes its work directory in the current
+    one); ``test_timeout`` is regrtest's per-test limit."""
+    target = f"{stdlib.rstrip('/')}/test"
     mount = f"type=bind,source={c.tests_dir.absolute()},target={target},readonly"
     return (
         *docker(c.route), "run", "--rm", "--init", "--network", "none",
@@ -294,7 +303,9 @@ def run_conformance(
     """Export the suite, probe both images, check the facts, run regrtest (output appended to
     ``log_file``). CheckFailed("conformance: …") naming the first problems; CommandFailed
     when the export (a buildx build, which the caller may retry) fails."""
+    shutil.rmtree(c.tests_dir, ignore_errors=True)  # no file of an earlier export stays
     buildx.build(c.export_argv, log_file=log_file, runner=runner)
+    buildx.build(c.native_argv, log_file=log_file, runner=runner)
     native_argv = probe_argv(c.route, c.native_image, c.native_platform)
     native = _probe("the native image", native_argv, log_file, runner, probe_timeout)
     facts = _probe(
@@ -304,7 +315,7 @@ def run_conformance(
     problems += extension_problems(facts, native)
     if not problems:
         # Half the run's limit per test: a hung test is named by regrtest before docker's end.
-        argv = regrtest_argv(c, test_timeout=tests_timeout // 2)
+        argv = regrtest_argv(c, stdlib=facts.stdlib, test_timeout=tests_timeout // 2)
         try:
             done = runner(argv, log_file=log_file, timeout=tests_timeout, check=False)
             problems = regrtest_problems(done.stdout + done.stderr, done.returncode)
@@ -315,6 +326,7 @@ def run_conformance(
     if problems:
         _note(log_file, [f"problem: {p}" for p in problems])
         raise CheckFailed(f"conformance: {summarize(problems)}")
+    _note(log_file, [f"passed ({len(c.tests)} tests: {' '.join(c.tests)})"])
     log.debug("conformance.passed", image=c.image, tests=len(c.tests))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from orchestrator import buildx, proc, retrying, smoke
+from orchestrator import buildx, conformance, proc, retrying, smoke
 from orchestrator.build.jobs import INTERRUPTED, JobPlan
 from orchestrator.build.options import BuildOptions
 from orchestrator.build.progress import ProgressView, State
@@ -85,6 +85,17 @@ def build_job(
         if jp.checks:
             view.update(job.id, State.SMOKE)
             guarded(lambda: smoke.run_checks(jp.checks, log_file=jp.log_file, runner=runner))()
+        if jp.conformance is not None:
+            check = jp.conformance
+            view.update(job.id, State.CONFORMANCE, f"{len(check.tests)} tests under emulation")
+            retrying.call(
+                guarded(
+                    lambda: conformance.run_conformance(check, log_file=jp.log_file, runner=runner)
+                ),
+                policy=options.policy,
+                what=f"conformance check of {job.id}",
+                sleep=sleep,
+            )
         view.update(job.id, State.PUSHING, jp.ref)
         digest = retrying.call(
             guarded(lambda: buildx.push(jp.route, jp.ref, log_file=jp.log_file, runner=runner)),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator import buildx, policy, smoke
+from orchestrator.conformance import Conformance
 from orchestrator.matrix import CROSS, EMULATE, NATIVE
 from orchestrator.plan import Job, Plan
 from orchestrator.platforms import Platform
@@ -38,6 +39,8 @@ class JobPlan:
     # Jobs of the run this one starts after (``schedule``): a cross job after its variant's
     # native job on the build platform (``cross_after``).
     after: tuple[str, ...] = ()
+    # A cross job's conformance check (after the smoke test, before the push); None otherwise.
+    conformance: Conformance | None = None
 
     @property
     def id(self) -> str:

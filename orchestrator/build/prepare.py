@@ -25,7 +25,16 @@ from pathlib import Path, PurePosixPath
 
 import structlog
 
-from orchestrator import buildx, contentkey, dockerfile, platforms, policy, render, smoke
+from orchestrator import (
+    buildx,
+    conformance,
+    contentkey,
+    dockerfile,
+    platforms,
+    policy,
+    render,
+    smoke,
+)
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import strategy as strategymod
@@ -103,7 +112,12 @@ def prepare(options: BuildOptions, connections: Connections, reg: RegistryLookup
     jobs = {
         job.id: replace(
             plan_job(
-                job, route=routes[job.id], key=keys[job.id], args=args[job.id], options=options
+                job,
+                route=routes[job.id],
+                key=keys[job.id],
+                args=args[job.id],
+                options=options,
+                tests=matrix.conformance_tests,
             ),
             after=after.get(job.id, ()),
         )
@@ -323,8 +337,10 @@ def plan_job(
     key: str,
     args: tuple[tuple[str, str], ...],
     options: BuildOptions,
+    tests: tuple[str, ...] = conformance.DEFAULT_TESTS,
 ) -> JobPlan:
-    """The exact commands of one job (pure): the buildx argv, the smoke checks, the log file."""
+    """The exact commands of one job (pure): the buildx argv, the smoke checks, the log file,
+    and for a cross job its conformance check (running ``tests``)."""
     ref = f"{options.image_repository}:{contentkey.key_tag(key, job.arch)}"
     argv = buildx.build_argv(
         route=route,
@@ -345,4 +361,51 @@ def plan_job(
         else ()
     )
     log_file = options.logs / f"{job.id}.log"
-    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, args)
+    check = None
+    if job.strategy == matrixmod.CROSS and smoke.testable(job.platform):
+        check = conformance_of(job, route=route, ref=ref, args=args, options=options, tests=tests)
+    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, args, conformance=check)
+
+
+def conformance_of(
+    job: Job,
+    *,
+    route: buildx.Route,
+    ref: str,
+    args: tuple[tuple[str, str], ...],
+    options: BuildOptions,
+    tests: tuple[str, ...],
+) -> conformance.Conformance:
+    """A cross job's conformance check: the same build (same arguments: every stage from the
+    build cache) exports the cross stage's test suite (``python-tests``) and loads the native
+    image of the build platform (``build-python``) to compare with."""
+    tests_dir = options.logs / f"{job.id}.tests"
+    native = f"{ref}-build-python"
+
+    def stage(target: str, **kw: object) -> tuple[str, ...]:
+        return tuple(
+            buildx.build_argv(
+                route=route,
+                platform=job.platform,
+                dockerfile=options.root / job.dockerfile,
+                context=options.root / job.context,
+                build_args=args,
+                network=network_for(args),
+                target=target,
+                **kw,  # type: ignore[arg-type]
+            )
+        )
+
+    return conformance.Conformance(
+        route=route,
+        image=ref,
+        platform=job.platform,
+        arch=job.arch,
+        version=job.version,
+        native_image=native,
+        native_platform=BUILD_PLATFORM,
+        tests_dir=tests_dir,
+        export_argv=stage("python-tests", load=False, output=f"type=local,dest={tests_dir}"),
+        native_argv=stage("build-python", tag=native),
+        tests=tests,
+    )

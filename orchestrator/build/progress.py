@@ -32,6 +32,7 @@ class State(StrEnum):
     QUEUED = "queued"
     BUILDING = "building"
     SMOKE = "smoke test"
+    CONFORMANCE = "conformance"
     PUSHING = "pushing"
     PUSHED = "pushed"
     SKIPPED = "skipped"
@@ -40,12 +41,13 @@ class State(StrEnum):
 
 
 FINAL = frozenset({State.PUSHED, State.SKIPPED, State.FAILED, State.NOT_BUILT})
-ACTIVE = frozenset({State.BUILDING, State.SMOKE, State.PUSHING})
+ACTIVE = frozenset({State.BUILDING, State.SMOKE, State.CONFORMANCE, State.PUSHING})
 
 _STYLE = {
     State.QUEUED: "dim",
     State.BUILDING: "yellow",
     State.SMOKE: "yellow",
+    State.CONFORMANCE: "yellow",
     State.PUSHING: "yellow",
     State.PUSHED: "green",
     State.SKIPPED: "cyan",

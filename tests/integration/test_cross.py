@@ -34,9 +34,7 @@ def root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_two_foreign_architectures_cross_built_checked_and_published(
-    farm: Any, root: Path
-) -> None:
+def test_two_foreign_architectures_cross_built_checked_and_published(farm: Any, root: Path) -> None:
     host = str(farm.registry)
     repo = f"orchestrate-test/cross-{RUN_ID}"
     done = orchestrate(root, "build", VERSION, *ARCHES, "--registry", host, "--repository", repo)

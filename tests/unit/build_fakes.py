@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orchestrator import policy, proc, retrying, strategy
+from orchestrator import conformance, policy, proc, retrying, strategy
 from orchestrator.build import prepare, progress
 from orchestrator.build.connections import Connections
 from orchestrator.build.jobs import JobPlan
@@ -61,6 +62,7 @@ class FakeDocker:
     compile_error: set[str] = field(default_factory=set)  # arches whose build fails
     transient_push: int = 0  # this many pushes fail with a 503 first
     bad_smoke: set[str] = field(default_factory=set)  # arches whose python is wrong
+    bad_conformance: set[str] = field(default_factory=set)  # cross arches built for armel
     interrupt_build: str | None = None  # arch whose build raises KeyboardInterrupt
     platforms: str = PLATFORMS
     version: str = "3.13.5"
@@ -71,6 +73,21 @@ class FakeDocker:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+
+    def probe(self, arch: str) -> str:
+        """What the conformance probe prints in a correct image of ``arch`` (an armel Python
+        for the arches in ``bad_conformance``)."""
+        a = ARCHES["arm32v5" if arch in self.bad_conformance else arch]
+        assert a.multiarch is not None
+        cpu, system = a.multiarch.split("-", 1)
+        short = "".join(self.version.split(".")[:2])
+        return json.dumps({
+            "version": self.version, "MULTIARCH": a.multiarch,
+            "SOABI": f"cpython-{short}-{a.multiarch}", "HOST_GNU_TYPE": f"{cpu}-unknown-{system}",
+            "machine": ARCHES[arch].uname, "maxsize": 2**63 - 1 if a.elf_class == 2 else 2**31 - 1,
+            "byteorder": "big" if a.big_endian else "little", "stdlib": "/usr/local/lib/python3",
+            "extensions": {"_ssl": None, "_ctypes": None},
+        }) + "\n"  # fmt: skip
 
     def count(self, word: str) -> int:
         return sum(1 for c in self.calls if word in c)
@@ -86,6 +103,8 @@ class FakeDocker:
         cmd = args[3:] if args[1] == "--context" else args[1:]
         if cmd[:2] == ("buildx", "inspect"):
             return proc.Completed(args, 0, f"Name: default\nPlatforms: {self.platforms}\n", "", 0)
+        if cmd[:2] == ("buildx", "build") and "--target" in cmd:  # a conformance check's stage
+            return proc.Completed(args, 0, "#12 DONE 0.1s\n", "", 0.1)
         if cmd[:2] == ("buildx", "build"):
             tag = args[args.index("--tag") + 1]
             arch = tag.rsplit("-", 1)[1]
@@ -107,6 +126,13 @@ class FakeDocker:
                     f.write("gcc: error: foo.c\n" + out)
                 raise CommandFailed(args, 1, out)
             return proc.Completed(args, 0, "#10 DONE 0.1s\n", "", 0.1)
+        if cmd[0] == "run" and cmd[-1] == conformance.PROBE:
+            image = cmd[-4]
+            native = image.endswith("-build-python")
+            arch = "amd64" if native else image.rsplit("-", 1)[1]
+            return proc.Completed(args, 0, self.probe(arch), "", 0.1)
+        if cmd[0] == "run" and "-m" in cmd and cmd[cmd.index("-m") + 1] == "test":  # regrtest
+            return proc.Completed(args, 0, "== Tests result: SUCCESS ==\n", "", 0.1)
         if cmd[0] == "run":
             image = cmd[cmd.index("--platform") + 2]
             arch = image.rsplit("-", 1)[1]

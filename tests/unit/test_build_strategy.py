@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import report, results
+from orchestrator import conformance, report, results
 from orchestrator.build import journal, release, summary
 from orchestrator.errors import ConfigError
 from orchestrator.results import JobStatus
@@ -45,8 +45,12 @@ def cross_template(root: Path) -> None:
 
 
 def builds(docker: FakeDocker) -> dict[str, tuple[str, ...]]:
-    """The buildx argv of each arch built."""
-    return {c[c.index("--tag") + 1].rsplit("-", 1)[1]: c for c in docker.calls if "build" in c}
+    """The buildx argv of each arch built (not the conformance check's ``--target`` builds)."""
+    return {
+        c[c.index("--tag") + 1].rsplit("-", 1)[1]: c
+        for c in docker.calls
+        if "build" in c and "--target" not in c
+    }
 
 
 def label(argv: tuple[str, ...], name: str) -> str:
@@ -190,6 +194,33 @@ def test_with_a_cross_template_auto_cross_compiles_with_its_own_dockerfile_and_k
     assert argv[-1] == str(root / "dockerfiles/3.13/trixie/cross")
     assert label(argv, "io.orchestrate.strategy") == "cross"
     assert (root / "dockerfiles/3.13/trixie/cross/Dockerfile").read_text().count("FROM") == 2
+    # the cross job's conformance check: the test suite exported, the native image loaded, both
+    # probed, regrtest run in the image; the summary is unchanged for a passing check
+    targets = [c[c.index("--target") + 1] for c in crossed.calls if "--target" in c]
+    assert targets == ["python-tests", "build-python"]
+    runs = [c for c in crossed.calls if c[1] == "run" and any(a.endswith("-arm64v8") for a in c)]
+    assert any(c[-2:] == ("-c", conformance.PROBE) for c in runs)
+    assert any("test_decimal" in c for c in runs)
+    log = (root / "logs/3.13.5" / f"{ARM}.log").read_text()
+    assert "conformance: passed (11 tests: test_ctypes" in log
+
+
+def test_a_cross_job_whose_interpreter_is_wrong_fails_and_nothing_is_published(
+    root: Path,
+) -> None:
+    cross_template(root)
+    docker, publish = FakeDocker(FakeRegistry(), bad_conformance={"arm32v7"}), FakePublish()
+    opts = options(root, arches=("amd64", "arm32v7"), variants=("bookworm",))
+    outcome = release.build_release(opts, make_connections(docker, publish))
+    by_id = {r.job_id: r for r in outcome.results}
+    failed = by_id["3.13.5-bookworm-arm32v7"]
+    assert failed.status is JobStatus.FAILED
+    assert failed.reason is not None and failed.reason.startswith(
+        "conformance: MULTIARCH is 'arm-linux-gnueabi', should be 'arm-linux-gnueabihf'"
+    )
+    assert not any(c[0:2] == ("docker", "push") and "arm32v7" in c[2] for c in docker.calls)
+    assert outcome.tags and not any(t.published for t in outcome.tags)  # every list held
+    assert summary.exit_code(outcome, opts) == 1
 
 
 # --------------------------------------------------------------------------- the report

@@ -55,6 +55,7 @@ def probe_doc(arch: str, version: str = "3.13.5", **changed: Any) -> dict[str, A
         "machine": machine,
         "maxsize": maxsize,
         "byteorder": byteorder,
+        "stdlib": f"/usr/local/lib/python{'.'.join(version.split('.')[:2])}",
         "extensions": dict(EXTENSIONS),
     }
     return doc | changed
@@ -88,6 +89,7 @@ def test_parse_probe_reads_the_last_json_object() -> None:
         machine="armv7l",
         maxsize=2**31 - 1,
         byteorder="little",
+        stdlib="/usr/local/lib/python3.13",
         extensions=EXTENSIONS,
     )
     assert got.importable == {"_bz2", "_ctypes", "_lzma", "_ssl"}
@@ -470,6 +472,7 @@ def check(route: Route = DEFAULT_ROUTE, **changed: Any) -> conformance.Conforman
         "native_platform": ARCHES["amd64"].platform,
         "tests_dir": Path("/work/logs/3.13.5-slim-bookworm-arm32v7.tests"),
         "export_argv": ("docker", "buildx", "build", "--target", "python-tests", "."),
+        "native_argv": ("docker", "buildx", "build", "--target", "build-python", "."),
     }
     return conformance.Conformance(**(fields | changed))
 
@@ -486,7 +489,7 @@ def test_probe_runs_the_image_on_its_platform_without_network() -> None:
 def test_regrtest_runs_the_default_tests_with_the_exported_suite_mounted() -> None:
     c = check()
     assert c.tests == conformance.DEFAULT_TESTS and len(c.tests) == 11
-    assert conformance.regrtest_argv(c, test_timeout=900) == (
+    assert conformance.regrtest_argv(c, stdlib="/usr/local/lib/python3.13", test_timeout=900) == (
         "docker", "run", "--rm", "--init", "--network", "none", "--platform", "linux/arm/v7",
         "--mount",
         "type=bind,source=/work/logs/3.13.5-slim-bookworm-arm32v7.tests,"
@@ -497,8 +500,9 @@ def test_regrtest_runs_the_default_tests_with_the_exported_suite_mounted() -> No
         "test_zlib", "test_lzma", "test_bz2", "test_decimal", "test_hashlib",
     )  # fmt: skip
     other = check(Route(context="d2"), tests=("test_struct",), jobs=4, tests_dir=Path("rel"))
-    argv = conformance.regrtest_argv(other, test_timeout=450.5)
+    argv = conformance.regrtest_argv(other, stdlib="/usr/lib/python3.11/", test_timeout=450.5)
     assert argv[:4] == ("docker", "--context", "d2", "run")
+    assert ",target=/usr/lib/python3.11/test," in argv[argv.index("--mount") + 1]
     assert argv[-5:] == ("test", "-j4", "--timeout", "450.5", "test_struct")
     assert f"source={Path('rel').absolute()}," in argv[argv.index("--mount") + 1]
 
@@ -543,13 +547,19 @@ def test_a_conforming_image_passes_every_step_in_order(tmp_path: Path) -> None:
     conformance.run_conformance(c, log_file=log, runner=runner)  # no CheckFailed
     assert [argv for argv, _ in calls] == [
         c.export_argv,
+        c.native_argv,
         conformance.probe_argv(c.route, c.native_image, c.native_platform),
         conformance.probe_argv(c.route, c.image, c.platform),
-        conformance.regrtest_argv(c, test_timeout=900),
+        conformance.regrtest_argv(c, stdlib="/usr/local/lib/python3.13", test_timeout=900),
     ]
     assert all(kw["log_file"] == log for _, kw in calls)
-    assert [kw.get("timeout") for _, kw in calls] == [None, 300, 300, 1800]
-    assert calls[3][1]["check"] is False  # regrtest's exit code is read, not raised
+    assert [kw.get("timeout") for _, kw in calls] == [None, None, 300, 300, 1800]
+    assert calls[4][1]["check"] is False  # regrtest's exit code is read, not raised
+    assert log.read_text().endswith(
+        "conformance: passed (11 tests: test_ctypes test_ssl "
+        "test_sqlite3 test_struct test_math test_sysconfig test_zlib test_lzma test_bz2 "
+        "test_decimal test_hashlib)\n"
+    )
 
 
 def test_wrong_facts_fail_naming_the_first_problems_and_log_them_all(tmp_path: Path) -> None:
@@ -567,7 +577,7 @@ def test_wrong_facts_fail_naming_the_first_problems_and_log_them_all(tmp_path: P
         "HOST_GNU_TYPE is 'arm-unknown-linux-gnueabi', should be arm-VENDOR-linux-gnueabihf "
         "(+1 more)"
     )
-    assert len(calls) == 3  # regrtest is not run on a wrong interpreter
+    assert len(calls) == 4  # regrtest is not run on a wrong interpreter
     text = log.read_text()
     for problem in (
         "MULTIARCH is 'arm-linux-gnueabi'",
@@ -585,7 +595,7 @@ def test_failed_tests_fail_the_check(tmp_path: Path) -> None:
     with pytest.raises(CheckFailed) as info:
         conformance.run_conformance(check(), log_file=log, runner=runner)
     assert str(info.value) == "conformance: regrtest: FAILURE; 2 tests failed: test_ssl test_zlib"
-    assert len(calls) == 4
+    assert len(calls) == 5
     assert "conformance: problem: regrtest: FAILURE; 2 tests failed: test_ssl test_zlib" in (
         log.read_text()
     )
@@ -612,7 +622,7 @@ def test_a_probe_that_cannot_run_fails_the_check(tmp_path: Path) -> None:
         "conformance: probe of the image: exit code 1: "
         "exec /usr/local/bin/python3: exec format error"
     )
-    assert len(calls) == 3
+    assert len(calls) == 4
     assert "conformance: problem: probe of the image: exit code 1" in log.read_text()
 
 
