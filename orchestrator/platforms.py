@@ -83,6 +83,13 @@ class Arch:
         return self.platform.is_windows
 
 
+# A 32-bit ARM CPU as configure's canonical HOST_GNU_TYPE has it: `arm` from a --build/--host
+# triplet (dpkg-architecture's), or config.guess's `uname -m` where configure guessed: armv7l on
+# ARMv7 hardware or qemu, armv8l on the arm64 machines Debian builds its armhf/armel packages on
+# (Debian's own python3.11 for armhf says armv8l-unknown-linux-gnueabihf). The ABI is in the
+# system part (gnueabi = armel, gnueabihf = armhf), which must match exactly.
+ARM32_GNU_CPUS = ("arm", "armv5tel", "armv6l", "armv7l", "armv8l")
+
 ARCHES: dict[str, Arch] = {
     a.name: a
     for a in (
@@ -93,12 +100,12 @@ ARCHES: dict[str, Arch] = {
         # qemu-arm's default CPU says armv7l whatever the binary's architecture level
         Arch(
             "arm32v5", Platform("linux", "arm", "v5"), "armel", None, "armv7l", True, 1, 40,
-            multiarch="arm-linux-gnueabi", gnu_cpus=("arm",),
+            multiarch="arm-linux-gnueabi", gnu_cpus=ARM32_GNU_CPUS,
         ),
         Arch("arm32v6", Platform("linux", "arm", "v6"), None, "armhf", "armv6l", True, 1, 40),
         Arch(
             "arm32v7", Platform("linux", "arm", "v7"), "armhf", "armv7", "armv7l", True, 1, 40,
-            multiarch="arm-linux-gnueabihf", gnu_cpus=("arm",),
+            multiarch="arm-linux-gnueabihf", gnu_cpus=ARM32_GNU_CPUS,
         ),
         Arch(
             "arm64v8", Platform("linux", "arm64", "v8"), "arm64", "aarch64", "aarch64", True, 2,

@@ -378,15 +378,16 @@ def conformance_of(
 ) -> conformance.Conformance:
     """A cross job's conformance check: the same build (same arguments: every stage from the
     build cache) exports the cross stage's test suite (``python-tests``) and loads the native
-    image of the build platform (``build-python``) to compare with."""
+    image of the build platform (``build-python``, built for the build platform: its files and
+    its image config are that platform's, and its layers are the native job's) to compare with."""
     tests_dir = options.logs / f"{job.id}.tests"
     native = f"{ref}-build-python"
 
-    def stage(target: str, **kw: object) -> tuple[str, ...]:
+    def stage(target: str, platform: Platform, **kw: object) -> tuple[str, ...]:
         return tuple(
             buildx.build_argv(
                 route=route,
-                platform=job.platform,
+                platform=platform,
                 dockerfile=options.root / job.dockerfile,
                 context=options.root / job.context,
                 build_args=args,
@@ -405,7 +406,9 @@ def conformance_of(
         native_image=native,
         native_platform=BUILD_PLATFORM,
         tests_dir=tests_dir,
-        export_argv=stage("python-tests", load=False, output=f"type=local,dest={tests_dir}"),
-        native_argv=stage("build-python", tag=native),
+        export_argv=stage(
+            "python-tests", job.platform, load=False, output=f"type=local,dest={tests_dir}"
+        ),
+        native_argv=stage("build-python", BUILD_PLATFORM, tag=native),
         tests=tests,
     )
