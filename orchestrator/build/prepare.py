@@ -13,12 +13,11 @@
    NOT_BUILT with the reason;
 5. ``compute_keys``: the content key of every job (``orchestrator.contentkey``);
 6. ``find_done``: one HEAD per job for ``<repository>:build-<key12>-<arch>``; present → SKIPPED;
-   every other job gets its exact commands (``plan_job``).
+   every other job gets its exact commands (``planjob.plan_job``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -27,13 +26,11 @@ import structlog
 
 from orchestrator import (
     buildx,
-    conformance,
     contentkey,
     dockerfile,
     platforms,
     policy,
     render,
-    smoke,
 )
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
@@ -47,6 +44,7 @@ from orchestrator.build.jobs import (
     not_built,
 )
 from orchestrator.build.options import BuildOptions
+from orchestrator.build.planjob import plan_job
 from orchestrator.dockerfile import BUILD_PLATFORM
 from orchestrator.errors import ConfigError, OrchestratorError, first_line
 from orchestrator.matrix import Matrix
@@ -181,15 +179,6 @@ def build_args_for(job: Job, text: str, options: BuildOptions) -> tuple[tuple[st
     if PROFILE_ARG in declared and options.profile:
         args[PROFILE_ARG] = options.profile
     return tuple(sorted(args.items()))
-
-
-def network_for(build_args: Sequence[tuple[str, str]]) -> str | None:
-    """``host`` when the build downloads from a loopback mirror (only the host reaches it)."""
-    base = dict(build_args).get(DOWNLOAD_ARG, "")
-    host = re.sub(r"^[a-z]+://", "", base).split("/")[0].split(":")[0]
-    return (
-        "host" if host in ("localhost", "127.0.0.1", "[::1]") or host.startswith("127.") else None
-    )
 
 
 # --------------------------------------------------------------------------- 3. routes
@@ -328,87 +317,3 @@ def find_done(
             if digest:
                 done[job.id] = digest
     return done
-
-
-def plan_job(
-    job: Job,
-    *,
-    route: buildx.Route,
-    key: str,
-    args: tuple[tuple[str, str], ...],
-    options: BuildOptions,
-    tests: tuple[str, ...] = conformance.DEFAULT_TESTS,
-) -> JobPlan:
-    """The exact commands of one job (pure): the buildx argv, the smoke checks, the log file,
-    and for a cross job its conformance check (running ``tests``)."""
-    ref = f"{options.image_repository}:{contentkey.key_tag(key, job.arch)}"
-    argv = buildx.build_argv(
-        route=route,
-        platform=job.platform,
-        dockerfile=options.root / job.dockerfile,
-        context=options.root / job.context,
-        tag=ref,
-        build_args=args,
-        labels=((contentkey.KEY_LABEL, key), (strategymod.LABEL, job.strategy)),
-        network=network_for(args),
-        no_cache=options.no_cache,
-    )
-    checks = (
-        smoke.checks(
-            route=route, image=ref, platform=job.platform, version=job.version, family=job.family
-        )
-        if smoke.testable(job.platform)
-        else ()
-    )
-    log_file = options.logs / f"{job.id}.log"
-    check = None
-    if job.strategy == matrixmod.CROSS and smoke.testable(job.platform):
-        check = conformance_of(job, route=route, ref=ref, args=args, options=options, tests=tests)
-    return JobPlan(job, route, key, ref, tuple(argv), checks, log_file, args, conformance=check)
-
-
-def conformance_of(
-    job: Job,
-    *,
-    route: buildx.Route,
-    ref: str,
-    args: tuple[tuple[str, str], ...],
-    options: BuildOptions,
-    tests: tuple[str, ...],
-) -> conformance.Conformance:
-    """A cross job's conformance check: the same build (same arguments: every stage from the
-    build cache) exports the cross stage's test suite (``python-tests``) and loads the native
-    image of the build platform (``build-python``, built for the build platform: its files and
-    its image config are that platform's, and its layers are the native job's) to compare with."""
-    tests_dir = options.logs / f"{job.id}.tests"
-    native = f"{ref}-build-python"
-
-    def stage(target: str, platform: Platform, **kw: object) -> tuple[str, ...]:
-        return tuple(
-            buildx.build_argv(
-                route=route,
-                platform=platform,
-                dockerfile=options.root / job.dockerfile,
-                context=options.root / job.context,
-                build_args=args,
-                network=network_for(args),
-                target=target,
-                **kw,  # type: ignore[arg-type]
-            )
-        )
-
-    return conformance.Conformance(
-        route=route,
-        image=ref,
-        platform=job.platform,
-        arch=job.arch,
-        version=job.version,
-        native_image=native,
-        native_platform=BUILD_PLATFORM,
-        tests_dir=tests_dir,
-        export_argv=stage(
-            "python-tests", job.platform, load=False, output=f"type=local,dest={tests_dir}"
-        ),
-        native_argv=stage("build-python", BUILD_PLATFORM, tag=native),
-        tests=tests,
-    )

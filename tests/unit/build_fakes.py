@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from orchestrator import conformance, policy, proc, retrying, strategy
-from orchestrator.build import prepare, progress
+from orchestrator.build import planjob, progress
 from orchestrator.build.connections import Connections
 from orchestrator.build.jobs import JobPlan
 from orchestrator.build.options import BuildOptions
@@ -248,7 +248,7 @@ def planned(
 ) -> JobPlan:
     """That job with its commands decided, as ``prepare`` hands it to the scheduler."""
     args = (("PYTHON_BUILD_PROFILE", profile),) if profile else ()
-    return prepare.plan_job(
+    return planjob.plan_job(
         job(arch, variant, heavy=pgo, how=how),
         route=DEFAULT_ROUTE,
         key="0" * 64,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from orchestrator.build import prepare
+from orchestrator.build import planjob, prepare
 from orchestrator.build.options import PYTHON_ORG
 from orchestrator.buildx import DEFAULT_ROUTE, Route
 from orchestrator.errors import CommandFailed, ConfigError
@@ -15,10 +15,10 @@ from tests.unit.build_fakes import FakeRegistry, job
 
 
 def test_network() -> None:
-    assert prepare.network_for((("PYTHON_DOWNLOAD_BASE", "http://127.0.0.1:8088/x"),)) == "host"
-    assert prepare.network_for((("PYTHON_DOWNLOAD_BASE", "http://localhost/x"),)) == "host"
-    assert prepare.network_for((("PYTHON_DOWNLOAD_BASE", PYTHON_ORG),)) is None
-    assert prepare.network_for(()) is None
+    assert planjob.network_for((("PYTHON_DOWNLOAD_BASE", "http://127.0.0.1:8088/x"),)) == "host"
+    assert planjob.network_for((("PYTHON_DOWNLOAD_BASE", "http://localhost/x"),)) == "host"
+    assert planjob.network_for((("PYTHON_DOWNLOAD_BASE", PYTHON_ORG),)) is None
+    assert planjob.network_for(()) is None
 
 
 def test_resolve_routes() -> None:
