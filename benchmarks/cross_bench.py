@@ -17,14 +17,16 @@ and each non-native job's ratio to the native amd64 job; results go in docs/buil
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+from orchestrator.build import journal
+
 ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = "localhost:5000"
 
 
 def main() -> int:
@@ -39,11 +41,10 @@ def main() -> int:
     if not args.keep_cache:
         subprocess.run(["docker", "builder", "prune", "-af"], check=True, capture_output=True)
     repo = f"bench/python-{uuid.uuid4().hex[:8]}"
-    out = ROOT / ".orchestrate" / "bench" / f"{repo.rsplit('/', 1)[1]}.json"
     argv = [
         str(ROOT / ".venv/bin/orchestrate"), "-C", str(ROOT), "build", args.version,
         "--variant", args.variant, "--strategy", args.strategy, "--profile", args.profile,
-        "--repository", repo, "--results", str(out),
+        "--registry", REGISTRY, "--repository", repo, "--keep-going",
     ]  # fmt: skip
     for arch in args.arch:
         argv += ["--arch", arch]
@@ -51,16 +52,21 @@ def main() -> int:
     done = subprocess.run(argv, check=False, capture_output=True, text=True)
     elapsed = time.monotonic() - started
     print(done.stdout)
-    if done.returncode != 0:
+    if done.returncode != 0:  # --keep-going: the jobs that were built still have their times
         print(done.stderr[-4000:], file=sys.stderr)
-        return done.returncode
-    results = json.loads(out.read_text())["results"]
-    native = next(r for r in results if r["job_id"].endswith("-amd64"))
-    print(f"whole build: {elapsed:.0f} s; native amd64 job: {native['seconds']:.0f} s")
+    # each job's wall time as the build's journal recorded it when the job finished
+    path = journal.path_for(ROOT / ".orchestrate", f"{REGISTRY}/{repo}", args.version)
+    jobs = journal.load(path, args.version)
+    native = next(e for job_id, e in jobs.items() if job_id.endswith("-amd64"))
+    if not native.seconds:
+        return done.returncode or 1
+    print(f"whole build: {elapsed:.0f} s; native amd64 job: {native.seconds:.0f} s")
     print(f"{'job':<36} {'strategy':<8} {'seconds':>8} {'÷ amd64':>8}")
-    for r in results:
-        ratio = r["seconds"] / native["seconds"]
-        print(f"{r['job_id']:<36} {r.get('strategy', '?'):<8} {r['seconds']:>8.0f} {ratio:>8.2f}")
+    for job_id, e in jobs.items():
+        seconds = e.seconds or 0.0
+        print(
+            f"{job_id:<36} {e.strategy or '?':<8} {seconds:>8.0f} {seconds / native.seconds:>8.2f}"
+        )
     return 0
 
 

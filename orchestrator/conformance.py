@@ -240,6 +240,48 @@ def regrtest_problems(output: str, returncode: int) -> list[str]:
     return [f"regrtest: {'; '.join([printable(state), *named])}"]
 
 
+# unittest's verbose report of one failed test case: "FAIL: test_x (test.test_m.Class.test_x)"
+_CASE = re.compile(r"^(?:FAIL|ERROR): (?P<name>\w+) \((?P<where>[\w.]+)\)", re.MULTILINE)
+
+
+def failed_cases(output: str) -> frozenset[str]:
+    """The test cases a verbose regrtest run reports as FAIL or ERROR (``module.Class.test``)."""
+    return frozenset(m["where"] for m in _CASE.finditer(output))
+
+
+def failed_modules(output: str) -> frozenset[str]:
+    """The test modules regrtest's summary lists as failed."""
+    return frozenset(
+        name for m in _LIST.finditer(output) if m["what"] == "failed" for name in m["names"].split()
+    )
+
+
+def compared_problems(
+    output: str, returncode: int, native_output: str
+) -> tuple[list[str], frozenset[str]]:
+    """The regrtest problems of the image that the native image does not have too, and the test
+    cases that fail in both (the variant's environment, not the cross build: a slim image has
+    no compiler, so ``test_ctypes``' ``find_library`` tests fail natively as well).
+
+    A failed run is no problem when every test module it failed also failed natively and every
+    test case it reports failing also failed natively; anything else (a case or a module failing
+    only here, no summary, a time-out) is."""
+    problems = regrtest_problems(output, returncode)
+    if not problems:
+        return [], frozenset()
+    cases, native_cases = failed_cases(output), failed_cases(native_output)
+    modules = failed_modules(output)
+    only_cases = sorted(cases - native_cases)
+    only_modules = sorted(modules - failed_modules(native_output))
+    if only_cases or only_modules:
+        named = only_cases or only_modules
+        more = f" (+{len(named) - 5} more)" if len(named) > 5 else ""
+        return [f"regrtest: fails here, not natively: {' '.join(named[:5])}{more}"], frozenset()
+    if modules and cases:
+        return [], cases & native_cases
+    return problems, frozenset()
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -275,17 +317,27 @@ class Conformance:
         return ".".join(self.version.split(".")[:2])
 
 
-def regrtest_argv(c: Conformance, *, stdlib: str, test_timeout: float) -> tuple[str, ...]:
-    """``docker run`` of regrtest in the image, the exported suite mounted read-only where the
-    image's own ``test`` package was removed (``<stdlib>/test``, ``stdlib`` as the image's probe
-    says), working in the container's ``/tmp`` (regrtest makes its work directory in the current
-    one); ``test_timeout`` is regrtest's per-test limit."""
+def regrtest_argv(
+    c: Conformance,
+    *,
+    stdlib: str,
+    test_timeout: float,
+    native: bool = False,
+) -> tuple[str, ...]:
+    """``docker run`` of regrtest in the image (``native``: in the native image, on its own
+    platform), the exported suite mounted read-only where the image's own ``test`` package was
+    removed (``<stdlib>/test``, ``stdlib`` as the image's probe says), working in the
+    container's ``/tmp`` (regrtest makes its work directory in the current one);
+    ``test_timeout`` is regrtest's per-test limit; ``-w`` re-runs a failed test verbosely, so
+    its failed cases are named (``failed_cases``)."""
     target = f"{stdlib.rstrip('/')}/test"
     mount = f"type=bind,source={c.tests_dir.absolute()},target={target},readonly"
+    image, platform = (c.native_image, c.native_platform) if native else (c.image, c.platform)
     return (
         *docker(c.route), "run", "--rm", "--init", "--network", "none",
-        "--platform", c.platform.oci, "--mount", mount, "--workdir", "/tmp", c.image,  # noqa: S108
-        "python3", "-m", "test", f"-j{c.jobs}", "--timeout", f"{test_timeout:g}", *c.tests,
+        "--platform", platform.oci, "--mount", mount, "--workdir", "/tmp", image,  # noqa: S108
+        "python3", "-m", "test", f"-j{c.jobs}", "-w", "--timeout", f"{test_timeout:g}",
+        *c.tests,
     )  # fmt: skip
 
 
@@ -318,7 +370,16 @@ def run_conformance(
         argv = regrtest_argv(c, stdlib=facts.stdlib, test_timeout=tests_timeout // 2)
         try:
             done = runner(argv, log_file=log_file, timeout=tests_timeout, check=False)
-            problems = regrtest_problems(done.stdout + done.stderr, done.returncode)
+            output = done.stdout + done.stderr
+            problems = regrtest_problems(output, done.returncode)
+            if problems:  # the same tests in the native image: do they fail there too?
+                argv = regrtest_argv(
+                    c, stdlib=native.stdlib, test_timeout=tests_timeout // 2, native=True
+                )
+                ran = runner(argv, log_file=log_file, timeout=tests_timeout, check=False)
+                problems, both = compared_problems(output, done.returncode, ran.stdout + ran.stderr)
+                if both:
+                    _note(log_file, [f"fails in the native image too: {' '.join(sorted(both))}"])
         except CommandFailed as exc:  # timed out (or no docker at all)
             problems = [f"regrtest: {_last_line(exc.output)}"]
     else:

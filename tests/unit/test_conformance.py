@@ -496,7 +496,7 @@ def test_regrtest_runs_the_default_tests_with_the_exported_suite_mounted() -> No
         "type=bind,source=/work/logs/3.13.5-slim-bookworm-arm32v7.tests,"
         "target=/usr/local/lib/python3.13/test,readonly",
         "--workdir", "/tmp", "localhost:5000/python:build-0123456789ab-arm32v7",
-        "python3", "-m", "test", "-j2", "--timeout", "900",
+        "python3", "-m", "test", "-j2", "-w", "--timeout", "900",
         "test_ctypes", "test_ssl", "test_sqlite3", "test_struct", "test_math", "test_sysconfig",
         "test_zlib", "test_lzma", "test_bz2", "test_decimal", "test_hashlib",
     )  # fmt: skip
@@ -504,7 +504,7 @@ def test_regrtest_runs_the_default_tests_with_the_exported_suite_mounted() -> No
     argv = conformance.regrtest_argv(other, stdlib="/usr/lib/python3.11/", test_timeout=450.5)
     assert argv[:4] == ("docker", "--context", "d2", "run")
     assert ",target=/usr/lib/python3.11/test," in argv[argv.index("--mount") + 1]
-    assert argv[-5:] == ("test", "-j4", "--timeout", "450.5", "test_struct")
+    assert argv[-6:] == ("test", "-j4", "-w", "--timeout", "450.5", "test_struct")
     assert f"source={Path('rel').absolute()}," in argv[argv.index("--mount") + 1]
 
 
@@ -519,6 +519,7 @@ def fake(
     cross: str = CROSS_OUTPUT,
     regrtest: tuple[str, int] = (REGRTEST_SUCCESS, 0),
     fail: str | None = None,
+    native_regrtest: tuple[str, int] | None = None,
 ) -> tuple[Any, list[tuple[tuple[str, ...], dict[str, Any]]]]:
     """A runner answering each command by what it runs, and the calls it saw."""
     calls: list[tuple[tuple[str, ...], dict[str, Any]]] = []
@@ -532,6 +533,8 @@ def fake(
             out, code = "#12 exporting to client directory\n", 0
         elif "-c" in args:
             out, code = (native if "linux/amd64" in args else cross), 0
+        elif native_regrtest is not None and "linux/amd64" in args:
+            out, code = native_regrtest
         else:
             out, code = regrtest
         if code and kw.get("check", True):
@@ -597,10 +600,69 @@ def test_failed_tests_fail_the_check(tmp_path: Path) -> None:
     with pytest.raises(CheckFailed) as info:
         conformance.run_conformance(check(), log_file=log, runner=runner)
     assert str(info.value) == "conformance: regrtest: FAILURE; 2 tests failed: test_ssl test_zlib"
-    assert len(calls) == 5
+    assert len(calls) == 6  # the same tests then ran in the native image: they fail there too
+    assert calls[5][0] == conformance.regrtest_argv(
+        check(), stdlib="/usr/local/lib/python3.13", test_timeout=900, native=True
+    )
+    assert calls[5][0][calls[5][0].index("--platform") + 1] == "linux/amd64"
     assert "conformance: problem: regrtest: FAILURE; 2 tests failed: test_ssl test_zlib" in (
         log.read_text()
     )
+
+
+# test_ctypes in a slim image (no compiler, no ld), re-run verbosely by -w: two find_library
+# cases fail, natively as much as under emulation.
+REGRTEST_CTYPES = """\
+0:00:22 load avg: 3.39 [ 1/2/1] test_ctypes failed (2 failures)
+0:00:30 load avg: 3.49 [ 2/2/1] test_struct passed
+
+== Tests result: FAILURE ==
+
+1 test failed:
+    test_ctypes
+
+Re-running 1 failed tests in verbose mode in subprocesses
+FAIL: test_find_library_with_gcc (test.test_ctypes.test_find.FindLibraryLinux.test_find_library_with_gcc)
+AssertionError: None == None
+FAIL: test_find_library_with_ld (test.test_ctypes.test_find.FindLibraryLinux.test_find_library_with_ld)
+AssertionError: None == None
+
+== Tests result: FAILURE then FAILURE ==
+"""  # noqa: E501
+
+
+def test_cases_failing_natively_too_are_the_variants_not_the_cross_builds(tmp_path: Path) -> None:
+    runner, calls = fake(regrtest=(REGRTEST_CTYPES, 2))
+    log = tmp_path / "job.log"
+    conformance.run_conformance(check(), log_file=log, runner=runner)  # no CheckFailed
+    assert len(calls) == 6
+    assert (
+        "conformance: fails in the native image too: "
+        "test.test_ctypes.test_find.FindLibraryLinux.test_find_library_with_gcc "
+        "test.test_ctypes.test_find.FindLibraryLinux.test_find_library_with_ld\n"
+    ) in log.read_text()
+    assert log.read_text().rstrip().endswith("conformance: passed (11 tests: test_ctypes "
+        "test_ssl test_sqlite3 test_struct test_math test_sysconfig test_zlib test_lzma "
+        "test_bz2 test_decimal test_hashlib)")  # fmt: skip
+
+
+def test_a_case_failing_only_under_the_cross_build_fails_the_check(tmp_path: Path) -> None:
+    native = REGRTEST_CTYPES.replace(
+        "FAIL: test_find_library_with_ld (test.test_ctypes.test_find.FindLibraryLinux."
+        "test_find_library_with_ld)\n",
+        "",
+    )
+    runner, _ = fake(regrtest=(REGRTEST_CTYPES, 2), native_regrtest=(native, 2))
+    with pytest.raises(CheckFailed) as info:
+        conformance.run_conformance(check(), log_file=tmp_path / "log", runner=runner)
+    assert str(info.value) == (
+        "conformance: regrtest: fails here, not natively: "
+        "test.test_ctypes.test_find.FindLibraryLinux.test_find_library_with_ld"
+    )
+    # a module failing only here (no case named natively, and a passing native run)
+    runner, _ = fake(regrtest=(REGRTEST_CTYPES, 2), native_regrtest=(REGRTEST_SUCCESS, 0))
+    with pytest.raises(CheckFailed, match=r"fails here, not natively: test\.test_ctypes"):
+        conformance.run_conformance(check(), log_file=tmp_path / "log2", runner=runner)
 
 
 def test_a_regrtest_run_over_its_time_fails_the_check(tmp_path: Path) -> None:
