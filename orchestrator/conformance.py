@@ -323,13 +323,14 @@ def regrtest_argv(
     stdlib: str,
     test_timeout: float,
     native: bool = False,
+    tests: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
     """``docker run`` of regrtest in the image (``native``: in the native image, on its own
     platform), the exported suite mounted read-only where the image's own ``test`` package was
     removed (``<stdlib>/test``, ``stdlib`` as the image's probe says), working in the
     container's ``/tmp`` (regrtest makes its work directory in the current one);
     ``test_timeout`` is regrtest's per-test limit; ``-w`` re-runs a failed test verbosely, so
-    its failed cases are named (``failed_cases``)."""
+    its failed cases are named (``failed_cases``); ``tests`` (default: the check's) runs those."""
     target = f"{stdlib.rstrip('/')}/test"
     mount = f"type=bind,source={c.tests_dir.absolute()},target={target},readonly"
     image, platform = (c.native_image, c.native_platform) if native else (c.image, c.platform)
@@ -337,7 +338,7 @@ def regrtest_argv(
         *docker(c.route), "run", "--rm", "--init", "--network", "none",
         "--platform", platform.oci, "--mount", mount, "--workdir", "/tmp", image,  # noqa: S108
         "python3", "-m", "test", f"-j{c.jobs}", "-w", "--timeout", f"{test_timeout:g}",
-        *c.tests,
+        *(tests or c.tests),
     )  # fmt: skip
 
 
@@ -372,9 +373,13 @@ def run_conformance(
             done = runner(argv, log_file=log_file, timeout=tests_timeout, check=False)
             output = done.stdout + done.stderr
             problems = regrtest_problems(output, done.returncode)
-            if problems:  # the same tests in the native image: do they fail there too?
+            if problems:  # the failed tests in the native image: do they fail there too?
                 argv = regrtest_argv(
-                    c, stdlib=native.stdlib, test_timeout=tests_timeout // 2, native=True
+                    c,
+                    stdlib=native.stdlib,
+                    test_timeout=tests_timeout // 2,
+                    native=True,
+                    tests=tuple(sorted(failed_modules(output))),
                 )
                 ran = runner(argv, log_file=log_file, timeout=tests_timeout, check=False)
                 problems, both = compared_problems(output, done.returncode, ran.stdout + ran.stderr)

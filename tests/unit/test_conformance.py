@@ -602,8 +602,13 @@ def test_failed_tests_fail_the_check(tmp_path: Path) -> None:
     assert str(info.value) == "conformance: regrtest: FAILURE; 2 tests failed: test_ssl test_zlib"
     assert len(calls) == 6  # the same tests then ran in the native image: they fail there too
     assert calls[5][0] == conformance.regrtest_argv(
-        check(), stdlib="/usr/local/lib/python3.13", test_timeout=900, native=True
+        check(),
+        stdlib="/usr/local/lib/python3.13",
+        test_timeout=900,
+        native=True,
+        tests=("test_ssl", "test_zlib"),  # only the modules that failed
     )
+    assert calls[5][0][-3:] == ("900", "test_ssl", "test_zlib")
     assert calls[5][0][calls[5][0].index("--platform") + 1] == "linux/amd64"
     assert "conformance: problem: regrtest: FAILURE; 2 tests failed: test_ssl test_zlib" in (
         log.read_text()
