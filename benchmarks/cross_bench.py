@@ -17,10 +17,12 @@ and each non-native job's ratio to the native amd64 job; results go in docs/buil
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from orchestrator.build import journal
@@ -54,6 +56,9 @@ def main() -> int:
     print(done.stdout)
     if done.returncode != 0:  # --keep-going: the jobs that were built still have their times
         print(done.stderr[-4000:], file=sys.stderr)
+    events = ROOT / ".orchestrate" / "bench" / f"{repo.rsplit('/', 1)[1]}.events"
+    events.parent.mkdir(parents=True, exist_ok=True)
+    events.write_text(done.stderr)
     # each job's wall time as the build's journal recorded it when the job finished
     path = journal.path_for(ROOT / ".orchestrate", f"{REGISTRY}/{repo}", args.version)
     jobs = journal.load(path, args.version)
@@ -64,10 +69,34 @@ def main() -> int:
     print(f"{'job':<36} {'strategy':<8} {'seconds':>8} {'÷ amd64':>8}")
     for job_id, e in jobs.items():
         seconds = e.seconds or 0.0
-        print(
-            f"{job_id:<36} {e.strategy or '?':<8} {seconds:>8.0f} {seconds / native.seconds:>8.2f}"
-        )
-    return 0
+        ratio = seconds / native.seconds
+        print(f"{job_id:<36} {e.strategy or '?':<8} {seconds:>8.0f} {ratio:>8.2f}  {e.status}")
+    print()
+    print_steps(done.stderr)
+    return done.returncode
+
+
+STEPS = ("job.building", "job.smoke_test", "job.conformance", "job.pushing", "job.pushed")
+
+
+def print_steps(stderr: str) -> None:
+    """Each job's seconds per step, from the build's event lines (one JSON object per line)."""
+    seen: dict[str, dict[str, datetime]] = {}
+    for line in stderr.splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event.get("event") in STEPS and "job" in event:
+            when = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+            seen.setdefault(event["job"], {})[event["event"]] = when
+    print(f"{'job':<36} " + " ".join(f"{s.split('.')[1]:>11}" for s in STEPS[:-1]))
+    for job_id, steps in seen.items():
+        cells = []
+        for i, step in enumerate(STEPS[:-1]):
+            start = steps.get(step)
+            end = next((steps[s] for s in STEPS[i + 1 :] if s in steps), None)
+            cells.append(f"{(end - start).total_seconds():>11.0f}" if start and end else " " * 11)
+        print(f"{job_id:<36} " + " ".join(cells))
 
 
 if __name__ == "__main__":
