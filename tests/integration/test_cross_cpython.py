@@ -59,7 +59,10 @@ def test_cpython_cross_built_for_arm64_passes_its_conformance_check(
     assert "imports ok: OpenSSL" in log  # the smoke test, under qemu
     tests = " ".join(conformance.DEFAULT_TESTS)
     assert f"conformance: passed (11 tests: {tests})" in log
-    assert "Tests result: SUCCESS" in log
+    # all eleven ran under qemu; a slim image has no compiler, so test_ctypes' find_library
+    # cases fail there and natively alike, and the check names them instead of failing
+    assert "[11/11" in log
+    assert "conformance: fails in the native image too: test.test_ctypes" in log
     client = registry.Client(str(farm.registry))
     listed = client.get_manifest(repo, "3.13.5-slim-bookworm").json()
     arm = next(e for e in listed["manifests"] if e["platform"]["architecture"] == "arm64")
