@@ -2,7 +2,10 @@
 
 Only ``orchestrator.cli.main`` catches these and turns them into an exit status; everything
 else raises. Exit codes: 1 = a check or build did not pass (drift, failed job, tag held back),
-2 = bad input (matrix, arguments), 3 = an external command or service failed.
+2 = bad input (matrix, templates, arguments, results files, reports, docker config), 3 = an
+external command or service failed, or an output could not be written (``WriteFailed``: a full
+disk, a read-only directory, a directory where the file should be, a closed standard output).
+``cli.main`` adds 130 (interrupted) and 141 (standard output closed by its reader).
 """
 
 from __future__ import annotations
@@ -65,6 +68,13 @@ class RegistryError(OrchestratorError):
         self.status = status
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class WriteFailed(OrchestratorError):
+    """An output could not be written: a file (the message names its path and why, e.g. "No
+    space left on device") or standard output."""
+
+    exit_code = 3
 
 
 class FarmError(OrchestratorError):
