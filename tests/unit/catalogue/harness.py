@@ -72,7 +72,7 @@ class Case:
     says: tuple[str, ...]
     exit: int = 2
     files: Mapping[str, bytes | str | Fixture | Callable[[str], str]] = field(default_factory=dict)
-    setup: Callable[[Path, Path], None] | None = None
+    setup: Callable[[Path, Path], object] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     debug: bool = True  # also run in-process with --debug (off where the runner itself matters)
 
