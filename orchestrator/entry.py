@@ -5,7 +5,8 @@ Python turns SIGINT into ``KeyboardInterrupt`` wherever it lands. Loading the co
 that time would end in a traceback of some import: nothing is there yet to catch it. This module
 imports nothing of orchestrate at import time; it answers SIGINT by exiting 130 at once (nothing
 has been written yet), until ``cli.main`` takes SIGINT back as ``KeyboardInterrupt``, which it
-handles itself (also 130).
+handles itself (also 130). When ``cli.main`` has returned (its output flushed), SIGINT again
+exits 130 at once: the interpreter's own exit is no place for a ``KeyboardInterrupt`` either.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from types import FrameType
 INTERRUPTED = 130
 
 
-def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
+def _interrupted(signum: int, frame: FrameType | None) -> None:
     try:
         os.write(2, b"orchestrate: interrupted\n")
     finally:
@@ -26,11 +27,14 @@ def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
 
 # A SIGINT the parent chose to ignore (a background job of a script) stays ignored.
 if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-    signal.signal(signal.SIGINT, _interrupted_while_loading)
+    signal.signal(signal.SIGINT, _interrupted)
 
 
 def main() -> int:
     """Load the command line, then run it (``cli.main`` handles SIGINT from its first line)."""
     from orchestrator import cli  # noqa: PLC0415 - the slow import, made after the handler
 
-    return cli.main()
+    code = cli.main()
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
+    return code
