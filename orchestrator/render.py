@@ -30,8 +30,8 @@ from typing import Any
 
 import jinja2
 
-from orchestrator.errors import ConfigError, first_line, printable
-from orchestrator.files import write_atomic
+from orchestrator.errors import ConfigError, WriteFailed, first_line, printable
+from orchestrator.files import unwritable, why, write_atomic
 from orchestrator.matrix import AUTO, CROSS, Line, Matrix, Variant
 from orchestrator.plan import DOCKERFILES, Job, all_jobs, dockerfile_path
 from orchestrator.platforms import debian_targets
@@ -283,17 +283,30 @@ def check(root: Path, rendered: dict[PurePosixPath, str], lines: tuple[str, ...]
     return Drift(tuple(changed), tuple(missing), tuple(extra))
 
 
+def _unchanged(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def write(root: Path, rendered: dict[PurePosixPath, str]) -> list[PurePosixPath]:
-    """Write the files whose bytes differ (atomically); return the paths written."""
-    written: list[PurePosixPath] = []
-    for rel, text in sorted(rendered.items()):
-        path = root / rel
-        data = text.encode("utf-8")
-        if path.is_file() and path.read_bytes() == data:
-            continue
-        write_atomic(path, data)
-        written.append(rel)
-    return written
+    """Write the files whose bytes differ (atomically); return the paths written.
+
+    Every path to write is checked first (``files.unwritable``): when one cannot be written,
+    ConfigError lists them all and nothing is written.
+    """
+    changes = [
+        (rel, data)
+        for rel, text in sorted(rendered.items())
+        if not _unchanged(root / rel, data := text.encode("utf-8"))
+    ]
+    problems = [p for rel, _ in changes if (p := unwritable(root / rel))]
+    if problems:
+        raise ConfigError([f"{p} (nothing was rendered)" for p in problems])
+    for rel, data in changes:
+        write_atomic(root / rel, data)
+    return [rel for rel, _ in changes]
 
 
 def prune(
@@ -312,6 +325,9 @@ def prune(
         except (OSError, UnicodeDecodeError):
             continue
         if GENERATED_MARK in head:
-            path.unlink()
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise WriteFailed(why(path, exc).replace("cannot write", "cannot remove")) from exc
             removed.append(rel)
     return removed

@@ -18,6 +18,7 @@ directory and home of its own (so nothing reaches the farm by accident). It asse
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -75,6 +76,7 @@ class Case:
     setup: Callable[[Path, Path], object] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     debug: bool = True  # also run in-process with --debug (off where the runner itself matters)
+    fsize: int | None = None  # RLIMIT_FSIZE of the run: a file larger fails with EFBIG
 
     def __str__(self) -> str:
         return self.id
@@ -177,7 +179,15 @@ def run_case(case: Case, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     place = make_place(tmp_path, case)
     env = environment(tmp_path, case.env)
     before = snapshot(place.root, place.scratch)
-    done = run_cli(place.argv(case), cwd=place.root, env=env)
+    limit = case.fsize
+    done = run_cli(
+        place.argv(case),
+        cwd=place.root,
+        env=env,
+        preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+        if limit is not None
+        else None,
+    )
     assert done.returncode == case.exit, f"exit {done.returncode}:\n{done.stderr}"
     check_message(done.stderr, case)
     assert leftovers(place.root, place.scratch) == []
