@@ -92,3 +92,16 @@ def printable(text: str) -> str:
     """``text`` as it may stand unquoted in a one-line message: what is not printable (a newline,
     a tab) is written as its escape (``\\n``), everything else unchanged."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``value`` as a one-line message may quote it: its ``repr``, escaped, cut to ``limit``
+    characters (a value read from a hostile file may be any size)."""
+    if isinstance(value, list | dict | tuple | set):
+        return type(value).__name__  # never expanded: it may be huge, or hold itself
+    text = (
+        printable(repr(value))
+        if not isinstance(value, int) or value.bit_length() < 200
+        else "a large number"
+    )
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -55,6 +55,15 @@ def build_release(options: BuildOptions, connections: Connections | None = None)
     connections = connections or Connections()
     check_outputs(options)
     checked = check_input(options)
+    # The run record is local input too: a bad one is said before the network is asked.
+    journal = (
+        None
+        if options.dry_run
+        else Journal(
+            journal_path(options.state, options.image_repository, checked[1].version),
+            checked[1].version,
+        )
+    )
     options = replace(options, download_base=download_base(options, connections.source_mirror))
     log.info(
         "build.start",
@@ -75,9 +84,7 @@ def build_release(options: BuildOptions, connections: Connections | None = None)
     if options.dry_run:
         return preview(prep, options)
     plan = prep.plan
-    journal = Journal(
-        journal_path(options.state, options.image_repository, plan.version), plan.version
-    )
+    assert journal is not None
     final, interrupted = build_jobs(prep, options, connections, journal)
     results = tuple(final[j.id] for j in plan.jobs)
     if options.results:

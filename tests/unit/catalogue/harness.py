@@ -1,14 +1,18 @@
 """The bad-input catalogue's one runner: a case is a bad input and what the CLI must answer.
 
-Every case runs the installed ``orchestrate`` console script in a subprocess, in a copy of the
-repository's matrix, templates and Dockerfiles (``project``), with a docker config, farm
-directory and home of its own (so nothing reaches the farm by accident). It asserts:
+Every case runs in a copy of the repository's matrix, templates and Dockerfiles (``project``),
+with a docker config, farm directory and home of its own (so nothing reaches the farm by
+accident), twice: through ``orchestrator.cli.main`` in-process (``run_in_process``, as the other
+CLI tests do: milliseconds, so every case runs by default, and again with ``--debug``) and
+through the installed ``orchestrate`` console script in a subprocess (``run_case``: the real
+entry point and exit status; by default for the cases marked ``cli``, every case under the
+``slow`` marker, ``cli_params``). Each run asserts:
 
 - the exit code (the codes the README documents: 2 bad input, 3 a tool, service or the file
   system failed, 130 interrupted, 141 standard output closed by its reader);
 - that stderr names the place (``file:LINE: key.path`` or the flag) and the problem;
-- that no traceback is printed, and that ``--debug`` does print one (run in-process through
-  ``orchestrator.cli.main``, which is the same code, in milliseconds);
+- that no traceback is printed (in-process: no exception escapes ``main``), and that
+  ``--debug`` does print one;
 - that nothing was written: every file under the project copy and the case's scratch directory
   is byte-for-byte, mode and mtime what it was, and no ``.tmp`` file is left anywhere there;
 - that nothing reached a registry: build cases name an unreachable ``--registry`` (a refused
@@ -25,6 +29,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -195,23 +200,47 @@ def run_case(case: Case, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def debug_case(
+def run_in_process(
     case: Case,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``--debug``: the same exit code and message, and the traceback too (in-process)."""
+    """``case`` through ``cli.main`` in this process, then again with ``--debug``: the same
+    exit code and message, nothing written, and with ``--debug`` the traceback too."""
+    if case.fsize is not None:
+        pytest.skip("RLIMIT_FSIZE would limit this test process: console script only")
     place = make_place(tmp_path, case)
     for key, value in environment(tmp_path, case.env).items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(place.root)
-    code = cli.main(["--debug", *place.argv(case)])
-    err = capsys.readouterr().err
-    assert code == case.exit, err
-    assert "Traceback (most recent call last)" in err, err
-    for text in case.says:
-        assert text in err, f"{text!r} not in:\n{err}"
+    before = snapshot(place.root, place.scratch)
+    for debug in (False, True) if case.debug else (False,):
+        try:
+            code = cli.main(["--debug", *place.argv(case)] if debug else place.argv(case))
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        err = capsys.readouterr().err
+        assert code == case.exit, f"exit {code}:\n{err}"
+        if debug:
+            assert "Traceback (most recent call last)" in err, err
+            for text in case.says:
+                assert text in err, f"{text!r} not in:\n{err}"
+        else:
+            check_message(err, case)
+        assert leftovers(place.root, place.scratch) == []
+        assert snapshot(place.root, place.scratch) == before, "the case changed files"
+
+
+def cli_params(cases: tuple[Case, ...], default: set[str], marks: Any = ()) -> list[Any]:
+    """The cases for the console-script runs: those named in ``default`` in the default run,
+    every one under the ``slow`` marker (``marks`` go on each)."""
+    ids(cases)  # unique
+    extra = list(marks) if isinstance(marks, list | tuple) else [marks]
+    return [
+        pytest.param(c, id=c.id, marks=[*extra, *(() if c.id in default else (pytest.mark.slow,))])
+        for c in cases
+    ]
 
 
 def ids(cases: tuple[Case, ...]) -> list[str]:

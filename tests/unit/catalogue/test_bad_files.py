@@ -24,11 +24,12 @@ from orchestrator.platforms import Platform
 from tests.unit.catalogue.harness import (
     NO_REGISTRY,
     Case,
-    debug_case,
+    cli_params,
     edit,
     ids,
     leftovers,
     run_case,
+    run_in_process,
 )
 
 pytestmark = pytest.mark.real_processes
@@ -141,12 +142,12 @@ FILE_CASES = (
         debug=False,  # the limit would be the test process's own
     ),
     Case(
-        "results-is-a-directory",
+        "build-results-is-a-directory",
         (*PUSH, "{scratch}"),
         ("--results ", "scratch: cannot be written: ", "scratch: is a directory"),
     ),
     Case(
-        "results-under-a-file",
+        "build-results-under-a-file",
         (*PUSH, "{root}/matrix.yml/out.json"),
         (
             "--results ",
@@ -154,7 +155,7 @@ FILE_CASES = (
         ),
     ),
     Case(
-        "results-on-a-read-only-file-system",
+        "build-results-on-a-read-only-file-system",
         (*PUSH, "{scratch}/ro/out.json"),
         (
             "--results ",
@@ -199,9 +200,18 @@ FILE_CASES = (
 NEEDS_MOUNT = {
     "render-read-only-file-system",
     "render-disk-full",
-    "results-on-a-read-only-file-system",
+    "build-results-on-a-read-only-file-system",
     "build-run-records-read-only",
     "report-out-read-only",
+}
+
+
+# Through the console script in the default run (every case with -m slow).
+CLI = {
+    "render-dockerfile-is-a-directory",
+    "render-disk-full",
+    "render-file-too-large",
+    "build-results-is-a-directory",
 }
 
 
@@ -211,15 +221,23 @@ def _marked(cases: tuple[Case, ...]) -> list[object]:
 
 
 @pytest.mark.parametrize("case", _marked(FILE_CASES))
-def test_output_that_cannot_be_written(case: Case, tmp_path: Path) -> None:
-    run_case(case, tmp_path)
-
-
-@pytest.mark.parametrize("case", _marked(tuple(c for c in FILE_CASES if c.debug)))
-def test_output_that_cannot_be_written_with_debug(
+def test_output_that_cannot_be_written(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    debug_case(case, tmp_path, capsys, monkeypatch)
+    run_in_process(case, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        *cli_params(tuple(c for c in FILE_CASES if c.id not in NEEDS_MOUNT), CLI),
+        *cli_params(tuple(c for c in FILE_CASES if c.id in NEEDS_MOUNT), CLI, MOUNTS),
+    ],
+)
+def test_output_that_cannot_be_written_through_the_console_script(
+    case: Case, tmp_path: Path
+) -> None:
+    run_case(case, tmp_path)
 
 
 @MOUNTS

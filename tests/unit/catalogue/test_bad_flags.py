@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.catalogue.harness import NO_REGISTRY, Case, debug_case, ids, run_case
+from tests.unit.catalogue.harness import (
+    NO_REGISTRY,
+    Case,
+    cli_params,
+    ids,
+    run_case,
+    run_in_process,
+)
 
 pytestmark = pytest.mark.real_processes
 
@@ -173,13 +180,17 @@ FLAG_CASES = (
 )
 
 
+# Through the console script in the default run (every case with -m slow).
+CLI = {"download-base-ftp", "registry-with-a-space", "report-digest-not-hex", "unknown-arch"}
+
+
 @pytest.mark.parametrize("case", FLAG_CASES, ids=ids(FLAG_CASES))
-def test_bad_flag(case: Case, tmp_path: Path) -> None:
-    run_case(case, tmp_path)
-
-
-@pytest.mark.parametrize("case", [c for c in FLAG_CASES if c.debug], ids=str)
-def test_bad_flag_with_debug(
+def test_bad_flag(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    debug_case(case, tmp_path, capsys, monkeypatch)
+    run_in_process(case, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize("case", cli_params(FLAG_CASES, CLI))
+def test_bad_flag_through_the_console_script(case: Case, tmp_path: Path) -> None:
+    run_case(case, tmp_path)

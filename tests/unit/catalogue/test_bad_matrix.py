@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.catalogue.harness import Case, Fixture, debug_case, edit, ids, run_case
+from tests.unit.catalogue.harness import (
+    Case,
+    Fixture,
+    cli_params,
+    edit,
+    ids,
+    run_case,
+    run_in_process,
+)
 
 pytestmark = pytest.mark.real_processes
 
@@ -192,13 +200,17 @@ MATRIX_CASES = (
 )
 
 
-@pytest.mark.parametrize("case", MATRIX_CASES, ids=ids(MATRIX_CASES))
-def test_bad_matrix(case: Case, tmp_path: Path) -> None:
-    run_case(case, tmp_path)
+# Through the console script in the default run (every case with -m slow).
+CLI = {"alias-bomb", "nested-5000-deep", "not-utf8"}
 
 
 @pytest.mark.parametrize("case", MATRIX_CASES, ids=ids(MATRIX_CASES))
-def test_bad_matrix_with_debug(
+def test_bad_matrix(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    debug_case(case, tmp_path, capsys, monkeypatch)
+    run_in_process(case, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize("case", cli_params(MATRIX_CASES, CLI))
+def test_bad_matrix_through_the_console_script(case: Case, tmp_path: Path) -> None:
+    run_case(case, tmp_path)

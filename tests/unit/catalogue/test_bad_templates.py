@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.catalogue.harness import Case, debug_case, edit, ids, run_case
+from tests.unit.catalogue.harness import Case, cli_params, edit, ids, run_case, run_in_process
 
 pytestmark = pytest.mark.real_processes
 
@@ -164,13 +164,17 @@ TEMPLATE_CASES = (
 )
 
 
-@pytest.mark.parametrize("case", TEMPLATE_CASES, ids=ids(TEMPLATE_CASES))
-def test_bad_template(case: Case, tmp_path: Path) -> None:
-    run_case(case, tmp_path)
+# Through the console script in the default run (every case with -m slow).
+CLI = {"modern-line-without-sha256", "partial-syntax-error"}
 
 
 @pytest.mark.parametrize("case", TEMPLATE_CASES, ids=ids(TEMPLATE_CASES))
-def test_bad_template_with_debug(
+def test_bad_template(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    debug_case(case, tmp_path, capsys, monkeypatch)
+    run_in_process(case, tmp_path, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize("case", cli_params(TEMPLATE_CASES, CLI))
+def test_bad_template_through_the_console_script(case: Case, tmp_path: Path) -> None:
+    run_case(case, tmp_path)
