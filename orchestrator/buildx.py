@@ -90,6 +90,10 @@ def parse_route(
     )
 
 
+# A builder or context name as ``--builder ARCH=NAME`` gives it (checked with fullmatch).
+BUILDER_RE = re.compile(r"(?:(?:context|builder):)?[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def parse_builder_overrides(values: Sequence[str], arches: Sequence[str]) -> dict[str, str]:
     """``--builder ARCH=NAME`` flags as a mapping; every problem reported at once."""
     out: dict[str, str] = {}
@@ -101,6 +105,11 @@ def parse_builder_overrides(values: Sequence[str], arches: Sequence[str]) -> dic
         elif arch not in arches:
             problems.append(
                 f"--builder {value!r}: unknown architecture {arch!r}{suggest(arch, list(arches))}"
+            )
+        elif not BUILDER_RE.fullmatch(name):
+            problems.append(
+                f"--builder {value!r}: {name!r} is not a builder or context name "
+                "(letters, digits, '.', '_' and '-', after 'context:' or 'builder:' if given)"
             )
         else:
             out[arch] = name

@@ -2,7 +2,10 @@
 
 Only ``orchestrator.cli.main`` catches these and turns them into an exit status; everything
 else raises. Exit codes: 1 = a check or build did not pass (drift, failed job, tag held back),
-2 = bad input (matrix, arguments), 3 = an external command or service failed.
+2 = bad input (matrix, templates, arguments, results files, reports, docker config), 3 = an
+external command or service failed, or an output could not be written (``WriteFailed``: a full
+disk, a read-only directory, a directory where the file should be, a closed standard output).
+``cli.main`` adds 130 (interrupted) and 141 (standard output closed by its reader).
 """
 
 from __future__ import annotations
@@ -67,6 +70,13 @@ class RegistryError(OrchestratorError):
         super().__init__(message)
 
 
+class WriteFailed(OrchestratorError):
+    """An output could not be written: a file (the message names its path and why, e.g. "No
+    space left on device") or standard output."""
+
+    exit_code = 3
+
+
 class FarmError(OrchestratorError):
     """The local build farm (engine, buildx, emulation, registry) is not usable."""
 
@@ -82,3 +92,16 @@ def printable(text: str) -> str:
     """``text`` as it may stand unquoted in a one-line message: what is not printable (a newline,
     a tab) is written as its escape (``\\n``), everything else unchanged."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``value`` as a one-line message may quote it: its ``repr``, escaped, cut to ``limit``
+    characters (a value read from a hostile file may be any size)."""
+    if isinstance(value, list | dict | tuple | set):
+        return type(value).__name__  # never expanded: it may be huge, or hold itself
+    text = (
+        printable(repr(value))
+        if not isinstance(value, int) or value.bit_length() < 200
+        else "a large number"
+    )
+    return text if len(text) <= limit else text[: limit - 3] + "..."

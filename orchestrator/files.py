@@ -1,4 +1,11 @@
-"""Writing files so that a reader sees the old file or the whole new one, never half of one."""
+"""Writing files so that a reader sees the old file or the whole new one, never half of one.
+
+``write_atomic`` writes through a temporary file that is renamed into place, removes it on any
+failure and turns a failure of the file system into ``WriteFailed`` naming the path and why (a
+full disk, a read-only file system, a directory where the file should be, a file too large).
+``unwritable`` tells, without writing, why a path could not be written: commands check every
+output path with it before any work, so a run does not end in a write that was bound to fail.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+
+from orchestrator.errors import WriteFailed
 
 
 def _read_umask() -> int:
@@ -19,18 +28,34 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def why(path: Path, exc: OSError) -> str:
+    """``path: cannot write: <reason>``, naming the part of the path that failed when it is
+    another (``out/x.json: cannot write: out: Not a directory``)."""
+    reason = exc.strerror or type(exc).__name__
+    if exc.filename is not None and Path(os.fsdecode(exc.filename)) not in (path, path.parent):
+        culprit = Path(os.fsdecode(exc.filename))
+        if culprit.name.endswith(".tmp") and culprit.parent == path.parent:
+            return f"{path}: cannot write: {reason}"
+        return f"{path}: cannot write: {culprit}: {reason}"
+    return f"{path}: cannot write: {reason}"
+
+
 def write_atomic(path: Path, data: str | bytes, *, fsync: bool = False) -> None:
     """Write ``data`` (text as UTF-8 with ``\\n`` newlines) to ``path`` atomically.
 
     The bytes go to a temporary file in the same directory, which is then renamed over
     ``path`` (``os.replace``), with the permissions a plain ``open(path, "w")`` would give.
-    On any failure, the temporary file is removed and ``path`` is left as it was. ``fsync``
-    flushes the data to disk before the rename (for files a crash must not lose).
+    On any failure, the temporary file is removed and ``path`` is left as it was; a failure of
+    the file system is ``WriteFailed`` (exit 3) naming ``path``. ``fsync`` flushes the data to
+    disk before the rename (for files a crash must not lose).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteFailed(why(path, exc)) from exc
     try:
         with os.fdopen(fd, "wb") as sink:
             sink.write(payload)
@@ -39,7 +64,31 @@ def write_atomic(path: Path, data: str | bytes, *, fsync: bool = False) -> None:
                 os.fsync(sink.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
+        if isinstance(exc, OSError):
+            raise WriteFailed(why(path, exc)) from exc
         raise
+
+
+def unwritable(path: Path, *, directory: bool = False) -> str | None:
+    """Why ``path`` could not be written (a file; with ``directory``, a directory to write files
+    into, created if need be), judged without writing anything; None when nothing stands in the
+    way. Found: a directory where the file should be (or a file where the directory should be),
+    a file where a parent directory should be, a directory that may not be written (permissions
+    or a read-only file system). A full disk shows only when writing.
+    """
+    path = Path(path)
+    if path.is_dir() and not directory:
+        return f"{path}: is a directory"
+    if path.exists() and directory and not path.is_dir():
+        return f"{path}: not a directory"
+    nearest = path if directory and path.is_dir() else path.parent
+    while not nearest.exists() and nearest != nearest.parent:
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        return f"{path}: {nearest} is not a directory"
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        return f"{path}: {nearest} is not writable (read-only file system or permissions)"
+    return None

@@ -7,19 +7,31 @@ built with the ``cross`` strategy renders ``<variant.family>.cross.Dockerfile.j2
 set instead (``has_cross_template``), into its own ``cross`` folder (``plan.dockerfile_path``).
 Each rendered file starts with a "generated … do not edit" banner naming its template.
 
+A template set ties keys of matrix.yml to itself by using them: templates see ``line`` and
+``variant`` through ``_Keys``, where a key matrix.yml does not give (``sha256`` on a line verified
+by GPG, ``pip`` or ``gpg_key`` on a line a 2019 template renders) is undefined rather than None,
+so a template that needs it stops the render with a located matrix error (``matrix.yml:LINE:
+lines.3.13: missing key 'sha256', which templates/partials/x.j2:90 needs``) instead of writing
+``None`` into a Dockerfile. Every other failure of a template (syntax, an undefined name, a
+missing partial, a filter that raises, an include of itself) names the template that broke,
+partial or not, with its line (``_where``). ``render_all`` reports every problem at once.
+
 ``write`` touches only files whose bytes differ; ``check`` lists what differs, is missing or is
 extra under ``dockerfiles/`` without writing anything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any
 
 import jinja2
 
-from orchestrator.errors import ConfigError
-from orchestrator.files import write_atomic
+from orchestrator.errors import ConfigError, WriteFailed, first_line, printable
+from orchestrator.files import unwritable, why, write_atomic
 from orchestrator.matrix import AUTO, CROSS, Line, Matrix, Variant
 from orchestrator.plan import DOCKERFILES, Job, all_jobs, dockerfile_path
 from orchestrator.platforms import debian_targets
@@ -39,9 +51,24 @@ def has_cross_template(root: Path, variant: Variant) -> bool:
     return (root / TEMPLATES / template_name(variant, CROSS)).is_file()
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """Templates from ``templates/``; one that is not UTF-8 is a syntax error at its line."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise jinja2.TemplateSyntaxError(
+                f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", line, template
+            ) from None
+
+
 def _environment(root: Path) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(root / TEMPLATES)),
+        loader=_Loader(str(root / TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -55,6 +82,64 @@ def banner(template: str) -> str:
         f"#\n{GENERATED_MARK}{TEMPLATES}/{template}; do not edit.\n"
         "# Change matrix.yml or the template, then run `orchestrate render`.\n#\n"
     )
+
+
+class MissingKey(jinja2.UndefinedError):
+    """A template used a key the matrix does not give; the message is its matrix place."""
+
+
+class _Keys:
+    """A line or variant as templates see it: what matrix.yml leaves out is undefined (with
+    its place in matrix.yml as the message), never None."""
+
+    def __init__(self, target: Line | Variant, place: str) -> None:
+        self._target = target
+        self._place = place
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if value is None:
+            return jinja2.StrictUndefined(
+                hint=f"{self._place}: missing key {name!r}", name=name, exc=MissingKey
+            )
+        return value
+
+
+def _where(root: Path, exc: BaseException, fallback: str) -> str:
+    """``templates/<name>:LINE`` of the innermost template the error went through."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
+        return f"{TEMPLATES}/{exc.name}:{exc.lineno}"
+    base = str(root / TEMPLATES) + "/"
+    found = fallback
+    tb: TracebackType | None = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith(base):
+            found = f"{TEMPLATES}/{filename.removeprefix(base)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "the templates include each other without end"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"no template {TEMPLATES}/{exc.name}"
+    if isinstance(exc, jinja2.TemplateError):
+        return printable(first_line(exc))
+    return printable(f"{type(exc).__name__}: {first_line(exc)}")
+
+
+# What a template may do wrong at render time, besides Jinja's own errors.
+_TEMPLATE_FAULTS = (
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,  # also a partial that is not UTF-8
+    AttributeError,
+    RecursionError,
+    OSError,
+)
 
 
 def render_one(
@@ -71,27 +156,39 @@ def render_one(
     the variant's cross template when ``strategy`` is ``cross``."""
     env = env or _environment(root)
     name = template_name(variant, strategy)
+    here = matrix.path.name
     try:
         template = env.get_template(name)
+    except jinja2.TemplateNotFound as exc:
+        if exc.name != name:  # the template is there; something it extends is not
+            raise ConfigError(
+                f"{_where(root, exc, f'{TEMPLATES}/{name}')}: {_problem(exc)}"
+            ) from None
+        raise ConfigError(
+            f"{here}:{variant.line}: variants.{variant.name}: no template {TEMPLATES}/{name}"
+        ) from None
+    except (jinja2.TemplateError, *_TEMPLATE_FAULTS) as exc:
+        raise ConfigError(f"{_where(root, exc, f'{TEMPLATES}/{name}')}: {_problem(exc)}") from None
+    try:
         return template.render(
             banner=banner(name),
-            line=line,
-            variant=variant,
+            line=_Keys(line, f"{here}:{line.line}: lines.{line.name}"),
+            variant=_Keys(variant, f"{here}:{variant.line}: variants.{variant.name}"),
             profile_task=matrix.profile_tasks[profile_task] if profile_task else None,
             cross=strategy == CROSS,
             debian_targets=debian_targets(),
         )
-    except jinja2.TemplateNotFound:
+    except MissingKey as exc:
+        needs = _where(root, exc, f"{TEMPLATES}/{name}")
         raise ConfigError(
-            f"{matrix.path.name}:{variant.line}: variants.{variant.name}: no template "
-            f"{TEMPLATES}/{name}"
+            f"{exc}, which {needs} needs (template set {variant.template!r})"
         ) from None
-    except jinja2.TemplateError as exc:
-        where = f"{TEMPLATES}/{name}"
-        lineno = getattr(exc, "lineno", None)
-        raise ConfigError(
-            f"{where}{f':{lineno}' if lineno else ''}: rendering {line.name}/{variant.name}: {exc}"
-        ) from None
+    except (jinja2.TemplateError, *_TEMPLATE_FAULTS) as exc:
+        where = _where(root, exc, f"{TEMPLATES}/{name}")
+        # A partial that does not parse or is not there is wrong for every job: said once.
+        static = isinstance(exc, jinja2.TemplateSyntaxError | jinja2.TemplateNotFound)
+        job = "" if static else f"rendering {line.name}/{variant.name}: "
+        raise ConfigError(f"{where}: {job}{_problem(exc)}") from None
 
 
 def render_job(matrix: Matrix, job: Job, *, root: Path) -> str:
@@ -115,6 +212,7 @@ def render_all(
     lines = [matrix.line_for(v) for v in versions] if versions else list(matrix.lines)
     cross: dict[str, bool] = {}
     out: dict[PurePosixPath, str] = {}
+    problems: dict[str, None] = {}  # every problem once, in the order found
     for line in dict.fromkeys(lines):
         for job in all_jobs(matrix, line):
             variant = matrix.variants[job.variant]
@@ -123,10 +221,17 @@ def render_all(
             task = line.profile_task_for(variant.name, job.arch)
             for strategy in (AUTO, CROSS) if cross[variant.name] else (AUTO,):
                 path = dockerfile_path(line, variant, job.arch, strategy)
-                if path not in out:
+                if path in out:
+                    continue
+                try:
                     out[path] = render_one(
                         matrix, line, variant, task, root=root, env=env, strategy=strategy
                     )
+                except ConfigError as exc:
+                    problems.update(dict.fromkeys(exc.problems))
+                    out[path] = ""
+    if problems:
+        raise ConfigError(list(problems))
     return out
 
 
@@ -178,17 +283,30 @@ def check(root: Path, rendered: dict[PurePosixPath, str], lines: tuple[str, ...]
     return Drift(tuple(changed), tuple(missing), tuple(extra))
 
 
+def _unchanged(path: Path, data: bytes) -> bool:
+    try:
+        return path.is_file() and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def write(root: Path, rendered: dict[PurePosixPath, str]) -> list[PurePosixPath]:
-    """Write the files whose bytes differ (atomically); return the paths written."""
-    written: list[PurePosixPath] = []
-    for rel, text in sorted(rendered.items()):
-        path = root / rel
-        data = text.encode("utf-8")
-        if path.is_file() and path.read_bytes() == data:
-            continue
-        write_atomic(path, data)
-        written.append(rel)
-    return written
+    """Write the files whose bytes differ (atomically); return the paths written.
+
+    Every path to write is checked first (``files.unwritable``): when one cannot be written,
+    ConfigError lists them all and nothing is written.
+    """
+    changes = [
+        (rel, data)
+        for rel, text in sorted(rendered.items())
+        if not _unchanged(root / rel, data := text.encode("utf-8"))
+    ]
+    problems = [p for rel, _ in changes if (p := unwritable(root / rel))]
+    if problems:
+        raise ConfigError([f"{p} (nothing was rendered)" for p in problems])
+    for rel, data in changes:
+        write_atomic(root / rel, data)
+    return [rel for rel, _ in changes]
 
 
 def prune(
@@ -207,6 +325,9 @@ def prune(
         except (OSError, UnicodeDecodeError):
             continue
         if GENERATED_MARK in head:
-            path.unlink()
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise WriteFailed(why(path, exc).replace("cannot write", "cannot remove")) from exc
             removed.append(rel)
     return removed

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import oci
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, shown
 from orchestrator.files import write_atomic
 from orchestrator.matrix import BUILD_STRATEGIES
 from orchestrator.platforms import Platform, suggest
@@ -296,6 +296,8 @@ def loads(text: str, *, where: str) -> tuple[str, list[JobResult]]:
         raise ConfigError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     except ValueError as exc:  # a number of more digits than Python converts (4300)
         raise ConfigError(f"{where}: not valid JSON: {str(exc).partition(':')[0]}") from None
+    except RecursionError:  # arrays in arrays, thousands deep: no results file is
+        raise ConfigError(f"{where}: not a results file: JSON nested too deep") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: expected a JSON object at the top, got {_kind(doc)}")
     problems = _check_header(doc, where)
@@ -320,7 +322,7 @@ def _check_header(doc: Mapping[str, object], where: str) -> list[str]:
     elif not _is_int(doc.get("schema_version"), SCHEMA_VERSION):
         problems.append(
             f"{where}: schema_version: this orchestrate reads version {SCHEMA_VERSION}, "
-            f"the file has {doc.get('schema_version')!r}"
+            f"the file has {shown(doc.get('schema_version'))}"
         )
     version = doc.get("version")
     if not isinstance(version, str) or not version:

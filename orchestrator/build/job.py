@@ -17,7 +17,14 @@ from orchestrator import buildx, conformance, proc, retrying, smoke
 from orchestrator.build.jobs import INTERRUPTED, JobPlan
 from orchestrator.build.options import BuildOptions
 from orchestrator.build.progress import ProgressView, State
-from orchestrator.errors import CheckFailed, CommandFailed, OrchestratorError, first_line
+from orchestrator.errors import (
+    CheckFailed,
+    CommandFailed,
+    OrchestratorError,
+    WriteFailed,
+    first_line,
+)
+from orchestrator.files import why
 from orchestrator.results import JobResult, JobStatus
 
 T = TypeVar("T")
@@ -47,8 +54,11 @@ def build_job(
     """
     job = jp.job
     start = clock()
-    jp.log_file.parent.mkdir(parents=True, exist_ok=True)
-    jp.log_file.write_text(f"# {job.id} on {jp.route.describe()}, content key {jp.key}\n")
+    try:
+        jp.log_file.parent.mkdir(parents=True, exist_ok=True)
+        jp.log_file.write_text(f"# {job.id} on {jp.route.describe()}, content key {jp.key}\n")
+    except OSError as exc:  # a full disk: the run stops, naming the file (checked writable)
+        raise WriteFailed(why(jp.log_file, exc)) from exc
 
     def guarded(step: Callable[[], T]) -> Callable[[], T]:
         def call() -> T:

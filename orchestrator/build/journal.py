@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, shown
 from orchestrator.files import write_atomic
 
 SCHEMA = 1
@@ -56,13 +56,15 @@ class RecordedJob:
             if value is None and not required:
                 return None
             if not isinstance(value, str):
-                problems.append(f"{where}.{key}: expected a string, got {value!r}")
+                problems.append(f"{where}.{key}: expected a string, got {shown(value)}")
                 return None
             return value
 
         seconds = data.get("seconds")
-        if seconds is not None and not isinstance(seconds, int | float):
-            problems.append(f"{where}.seconds: expected a number, got {seconds!r}")
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, int | float)
+        ):
+            problems.append(f"{where}.seconds: expected a number, got {shown(seconds)}")
             seconds = None
         entry = cls(
             status=text("status", True) or "",
@@ -90,16 +92,25 @@ def load(path: Path, version: str) -> dict[str, RecordedJob]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from exc
+    except (ValueError, RecursionError):  # 4,300 digits and more; nested too deep
+        raise ConfigError(f"{path}: not a run record this program reads") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object")
-    if data.get("schema") != SCHEMA:
-        raise ConfigError(f"{path}: schema: expected {SCHEMA}, got {data.get('schema')!r}")
+    schema = data.get("schema")
+    if isinstance(schema, bool) or schema != SCHEMA:  # true == 1 in Python, not here
+        raise ConfigError(f"{path}: schema: expected {SCHEMA}, got {shown(schema)}")
     if data.get("version") != version:
-        raise ConfigError(f"{path}: version: expected {version!r}, got {data.get('version')!r}")
+        raise ConfigError(
+            f"{path}: version: expected {version!r}, got {shown(data.get('version'))}"
+        )
     jobs = data.get("jobs")
     if not isinstance(jobs, dict):
         raise ConfigError(f"{path}: jobs: expected an object")

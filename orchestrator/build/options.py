@@ -13,6 +13,7 @@ is up, else ``PYTHON_ORG``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
@@ -21,9 +22,10 @@ from typing import Any
 from orchestrator import retrying
 from orchestrator.build.schedule import default_jobs
 from orchestrator.buildx import parse_builder_overrides
-from orchestrator.errors import ConfigError, UsageError
+from orchestrator.errors import ConfigError, UsageError, printable
 from orchestrator.matrix import STRATEGIES
 from orchestrator.platforms import ARCHES
+from orchestrator.registry.reference import host_problem, repository_problem
 from orchestrator.workspace import Workspace
 
 PYTHON_ORG = "https://www.python.org/ftp/python"
@@ -103,6 +105,35 @@ def _none_is_docker_hub(host: str) -> str | None:
     return None if host == "none" else host
 
 
+# A download base goes into a build argument and a shell word: an http(s) URL and nothing a
+# shell or a Dockerfile reads as more (no space, quote, backslash or $).
+DOWNLOAD_BASE_RE = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/%+-]*)?")
+
+
+def _registry_host(host: str, given: Mapping[str, Any]) -> str | None:
+    problem = host_problem(host)
+    return f"--registry {printable(host)}: {problem}" if problem else None
+
+
+def _repository_name(name: str, given: Mapping[str, Any]) -> str | None:
+    problem = repository_problem(name)
+    return f"--repository {printable(name)}: {problem}" if problem else None
+
+
+def _hub_mirror_host(host: str | None, given: Mapping[str, Any]) -> str | None:
+    problem = host_problem(host) if host is not None else None
+    return f"--hub-mirror {printable(host or '')}: {problem} or 'none'" if problem else None
+
+
+def _download_base_url(url: str | None, given: Mapping[str, Any]) -> str | None:
+    if url is None or DOWNLOAD_BASE_RE.fullmatch(url):
+        return None
+    return (
+        f"--download-base {printable(url)}: not an http(s) URL like {PYTHON_ORG} "
+        "(no spaces, quotes, backslashes or $)"
+    )
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     """Everything ``orchestrate build`` was asked to do."""
@@ -119,10 +150,13 @@ class BuildOptions:
     )
     registry: str = field(
         default="localhost:5000",
-        metadata=flag("--registry", help="push here (default: %(default)s)"),
+        metadata=flag("--registry", check=_registry_host, help="push here (default: %(default)s)"),
     )
     repository: str = field(
-        default="python", metadata=flag("--repository", help="repository (default: %(default)s)")
+        default="python",
+        metadata=flag(
+            "--repository", check=_repository_name, help="repository (default: %(default)s)"
+        ),
     )
     jobs: int = field(
         default_factory=default_jobs,
@@ -165,6 +199,7 @@ class BuildOptions:
         metadata=flag(
             "--download-base",
             metavar="URL",
+            check=_download_base_url,
             help="PYTHON_DOWNLOAD_BASE (default: the farm's source mirror when it is up, "
             f"else {PYTHON_ORG})",
         ),
@@ -227,6 +262,7 @@ class BuildOptions:
             "--hub-mirror",
             metavar="HOST",
             convert=_none_is_docker_hub,
+            check=_hub_mirror_host,
             help="where Docker Hub parent images are looked up (the engine's registry mirror; "
             "default: %(default)s, 'none' for Docker Hub itself)",
         ),

@@ -68,12 +68,28 @@ class Prepared:
     decided: dict[str, JobResult]  # jobs skipped or not buildable, by id
 
 
-def prepare(options: BuildOptions, connections: Connections, reg: RegistryLookups) -> Prepared:
-    """Steps 1-6: matrix, plan, render, routes, preflight, content keys, what is done already."""
+def check_input(options: BuildOptions) -> tuple[Matrix, Plan]:
+    """Step 1, which reads only local files: the matrix and the plan (a bad ``--require`` too).
+
+    ``release.build_release`` runs it before anything reaches the network, so bad input exits 2
+    before a registry or the farm is asked anything."""
     matrix = load_matrix(options.root)
     plan = make_plan(matrix, options)
     if options.require:  # a bad --require is bad input: say so before anything runs
         policy.decide(plan, [], require=options.require, keep_going=options.keep_going)
+    return matrix, plan
+
+
+def prepare(
+    options: BuildOptions,
+    connections: Connections,
+    reg: RegistryLookups,
+    *,
+    checked: tuple[Matrix, Plan] | None = None,
+) -> Prepared:
+    """Steps 1-6: matrix, plan, render, routes, preflight, content keys, what is done already
+    (``checked``: step 1 done already, by ``check_input``)."""
+    matrix, plan = checked or check_input(options)
     texts, _ = render_step(matrix, plan, options.root, write=not options.dry_run)
     args = {job.id: build_args_for(job, texts[job.id], options) for job in plan.jobs}
     names = [options.builders.get(j.arch, j.builder) for j in plan.jobs]

@@ -33,9 +33,11 @@ from orchestrator.build.jobs import INTERRUPTED, JobPlan, Outcome, not_built
 from orchestrator.build.journal import Journal
 from orchestrator.build.journal import path_for as journal_path
 from orchestrator.build.options import PYTHON_ORG, BuildOptions
-from orchestrator.build.prepare import Prepared, prepare
+from orchestrator.build.prepare import Prepared, check_input, prepare
 from orchestrator.build.progress import State
 from orchestrator.build.schedule import schedule
+from orchestrator.errors import UsageError
+from orchestrator.files import unwritable
 from orchestrator.plan import Plan
 from orchestrator.registry.view import BuildRegistry
 from orchestrator.results import JobResult, JobStatus
@@ -45,8 +47,23 @@ log = structlog.get_logger(__name__)
 
 
 def build_release(options: BuildOptions, connections: Connections | None = None) -> Outcome:
-    """All the steps, in order. Raises only for bad input (before anything is built)."""
+    """All the steps, in order. Raises only for bad input (before anything is built).
+
+    Local input first: every output path (``check_outputs``), the matrix and the plan; only then
+    the network (the farm's source mirror, the registries' reachability, the rest of prepare).
+    """
     connections = connections or Connections()
+    check_outputs(options)
+    checked = check_input(options)
+    # The run record is local input too: a bad one is said before the network is asked.
+    journal = (
+        None
+        if options.dry_run
+        else Journal(
+            journal_path(options.state, options.image_repository, checked[1].version),
+            checked[1].version,
+        )
+    )
     options = replace(options, download_base=download_base(options, connections.source_mirror))
     log.info(
         "build.start",
@@ -63,13 +80,11 @@ def build_release(options: BuildOptions, connections: Connections | None = None)
         reg: RegistryLookups = build_registry
     else:
         reg = connections.registry
-    prep = prepare(options, connections, reg)
+    prep = prepare(options, connections, reg, checked=checked)
     if options.dry_run:
         return preview(prep, options)
     plan = prep.plan
-    journal = Journal(
-        journal_path(options.state, options.image_repository, plan.version), plan.version
-    )
+    assert journal is not None
     final, interrupted = build_jobs(prep, options, connections, journal)
     results = tuple(final[j.id] for j in plan.jobs)
     if options.results:
@@ -102,6 +117,26 @@ def build_release(options: BuildOptions, connections: Connections | None = None)
         reports=tuple(reports),
         notes=tuple(notes),
     )
+
+
+def check_outputs(options: BuildOptions) -> None:
+    """Every path the build will write, checked before any work (``files.unwritable``):
+    ``--results``, and unless ``--dry-run`` the logs, the run record and the reports. A build
+    must not run for an hour and then lose its results to a path that could never be written.
+    """
+    problems = []
+    if options.results and (problem := unwritable(options.results)):
+        problems.append(f"--results {options.results}: cannot be written: {problem}")
+    if not options.dry_run:
+        for what, directory in (
+            ("logs", options.logs),
+            ("run records", options.state),
+            ("reports", Workspace(options.root).reports),
+        ):
+            if problem := unwritable(directory, directory=True):
+                problems.append(f"{what} cannot be written: {problem}")
+    if problems:
+        raise UsageError(problems)
 
 
 def download_base(options: BuildOptions, source_mirror: Callable[[], str | None]) -> str:

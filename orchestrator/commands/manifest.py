@@ -17,7 +17,8 @@ import sys
 from orchestrator import matrix as matrixmod
 from orchestrator import plan as planmod
 from orchestrator import policy, publish
-from orchestrator.errors import ConfigError, UsageError
+from orchestrator.errors import ConfigError, UsageError, printable
+from orchestrator.registry import host_problem, repository_problem
 from orchestrator.results import JobResult, read_results
 from orchestrator.workspace import Workspace, find_root
 
@@ -90,7 +91,19 @@ def target_repository(results: list[JobResult], registry_host: str | None, name:
     return f"{host}/{repo}" if host else repo
 
 
+def check_target(registry_host: str | None, name: str | None) -> None:
+    """``--registry`` and ``--repository``, checked before anything else is read."""
+    problems = []
+    if registry_host is not None and (problem := host_problem(registry_host)):
+        problems.append(f"--registry {printable(registry_host)}: {problem}")
+    if name is not None and (problem := repository_problem(name)):
+        problems.append(f"--repository {printable(name)}: {problem}")
+    if problems:
+        raise UsageError(problems)
+
+
 def handle(args: argparse.Namespace) -> int:
+    check_target(args.registry, args.repository)
     root = find_root(args.root)
     m = matrixmod.load(Workspace(root).matrix)
     plan = planmod.expand(m, args.version, variants=args.variant)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from orchestrator import registry, report
 from orchestrator.errors import UsageError
+from orchestrator.files import unwritable
 
 NAME = "report"
 HELP = "write the repo-info style report of published tags (or diff two)"
@@ -45,6 +46,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def check_paths(refs: list[registry.Reference], out: Path | None, ca_file: Path | None) -> None:
+    """Before any registry is asked: the CA file can be read, and with ``--out`` every report
+    file can be written (``files.unwritable``)."""
+    problems: list[str] = []
+    if ca_file is not None and not ca_file.is_file():
+        problems.append(f"--ca-file {ca_file}: no such file")
+    if out is not None:
+        for ref in refs:
+            for path in report.report_paths(out, ref):
+                if problem := unwritable(path):
+                    problems.append(f"--out {out}: cannot be written: {problem}")
+    if problems:
+        raise UsageError(list(dict.fromkeys(problems)))
+
+
 def handle(args: argparse.Namespace) -> int:
     if args.diff:
         if args.refs:
@@ -55,6 +71,7 @@ def handle(args: argparse.Namespace) -> int:
     if not args.refs:
         raise UsageError("report: name at least one REF (e.g. python:3.8-rc), or use --diff")
     refs = [registry.parse_reference(text, args.registry) for text in args.refs]
+    check_paths(refs, args.out, args.ca_file)
     reports = report.collect_many(
         refs, client_for=lambda host: registry.Client(host, ca_file=args.ca_file)
     )

@@ -39,7 +39,9 @@ GPG_RE = re.compile(r"[0-9A-F]{40}")
 OS_VERSION_RE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 BUILD_ARG_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 PIP_VERSION_RE = re.compile(r"[0-9]+(\.[0-9]+)*")
-URL_RE = re.compile(r"https://\S+")
+# An https URL that goes into a Dockerfile (ENV) and a shell word unchanged: no space, quote,
+# backslash (a line continuation at the end of a line), ``$`` (expanded) or other shell syntax.
+URL_RE = re.compile(r"https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/?#@!&+,;=%:-]*)?")
 
 # The keys each kind of mapping may hold.
 TOP_KEYS = ("schema", "builders", "profile_tasks", "conformance_tests", "variants", "lines")
@@ -365,7 +367,13 @@ class MatrixChecker:
         if node is None:
             return None
         version = chk.string(node, "version", f"{p}.pip.version", PIP_VERSION_RE, "a pip version")
-        url = chk.string(node, "get_pip_url", f"{p}.pip.get_pip_url", URL_RE, "an https URL")
+        url = chk.string(
+            node,
+            "get_pip_url",
+            f"{p}.pip.get_pip_url",
+            URL_RE,
+            "an https URL (without spaces, quotes, backslashes or $)",
+        )
         sha = chk.string(
             node, "get_pip_sha256", f"{p}.pip.get_pip_sha256", HEX64_RE, "a sha256 (64 hex digits)"
         )

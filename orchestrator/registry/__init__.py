@@ -30,8 +30,11 @@ from orchestrator.registry.reference import (
     DOCKER_HUB,
     DOCKER_HUB_API,
     Reference,
+    digest_problem,
+    host_problem,
     is_loopback,
     parse_reference,
+    repository_problem,
 )
 
 __all__ = [
@@ -46,7 +49,10 @@ __all__ = [
     "Reference",
     "client_for",
     "credentials_for",
+    "digest_problem",
     "docker_config_path",
+    "host_problem",
     "is_loopback",
     "parse_reference",
+    "repository_problem",
 ]

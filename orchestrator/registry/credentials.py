@@ -5,6 +5,12 @@ come from ``credHelpers[host]``, else the ``credsStore``, else ``auths`` (a base
 ``user:pass``, or ``username``/``password``). A helper or store ``NAME`` is the program
 ``docker-credential-NAME get``, run through ``orchestrator.proc``. Docker Hub is found under any
 of its names, first the key ``docker login`` writes (``https://index.docker.io/v1/``).
+
+The config is read when a registry first asks for credentials, and checked then as a whole:
+a file that is not UTF-8 JSON, or whose ``auths``, ``credHelpers`` or ``credsStore`` have the
+wrong type, a helper name that is not a plain name (it becomes a program's name), an ``auth``
+that is not base64 of ``user:pass`` are a ``ConfigError`` (exit 2) naming the file and the key,
+never the secret.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,15 +62,16 @@ def credentials_for(
     ``credHelpers[host]`` wins over ``credsStore``, which wins over ``auths``, as in the docker
     CLI. ``helper(name, server)`` runs ``docker-credential-<name> get`` (injected by tests).
     """
+    where = "docker config"
     if config is None:
         path = docker_config_path()
-        try:
-            config = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        where = str(path)
+        config = read_config(path)
+        if config is None:
             return None
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path}: unreadable docker config: {exc}") from exc
-    assert config is not None
+    problems = config_problems(config, where)
+    if problems:
+        raise ConfigError(problems)
     run_helper = helper or _run_credential_helper
     keys = _auth_keys(host)
     helpers = config.get("credHelpers") or {}
@@ -77,7 +85,58 @@ def credentials_for(
                 found = run_helper(str(config["credsStore"]), key)
                 if found:
                     return found
-    return _from_auths(auths, keys)
+    return _from_auths(auths, keys, where)
+
+
+# A credential helper's name: the program run is ``docker-credential-<name>``.
+HELPER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def read_config(path: Path) -> Mapping[str, Any] | None:
+    """The docker config at ``path`` (None when there is none), or a ConfigError at its line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the docker config: {exc.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: docker config: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: docker config: not JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):  # 4,300 digits and more; nested too deep
+        raise ConfigError(f"{path}: docker config: not JSON this program reads") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: docker config: expected a JSON object at the top")
+    return data
+
+
+def config_problems(config: Mapping[str, Any], where: str) -> list[str]:
+    """What is wrong with the parts of a docker config this module reads (never a secret)."""
+    problems: list[str] = []
+    helpers = config.get("credHelpers")
+    if helpers is not None and not isinstance(helpers, dict):
+        problems.append(f"{where}: credHelpers: expected an object")
+    for host, name in (helpers or {}).items() if isinstance(helpers, dict) else ():
+        if not isinstance(name, str) or not HELPER_RE.fullmatch(name):
+            problems.append(f"{where}: credHelpers.{host}: expected a helper name")
+    store = config.get("credsStore")
+    if store not in (None, "") and (not isinstance(store, str) or not HELPER_RE.fullmatch(store)):
+        problems.append(f"{where}: credsStore: expected a helper name")
+    auths = config.get("auths")
+    if auths is not None and not isinstance(auths, dict):
+        problems.append(f"{where}: auths: expected an object")
+    for host, entry in (auths or {}).items() if isinstance(auths, dict) else ():
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: auths.{host}: expected an object")
+            continue
+        for key in ("auth", "username", "password", "identitytoken"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                problems.append(f"{where}: auths.{host}.{key}: expected a string")
+    return problems
 
 
 def _auth_keys(host: str) -> tuple[str, ...]:
@@ -87,19 +146,21 @@ def _auth_keys(host: str) -> tuple[str, ...]:
     return (host, f"https://{host}", f"http://{host}", f"https://{host}/v1/", f"https://{host}/v2/")
 
 
-def _from_auths(auths: Mapping[str, Any], keys: tuple[str, ...]) -> Credentials | None:
+def _from_auths(
+    auths: Mapping[str, Any], keys: tuple[str, ...], where: str = "docker config"
+) -> Credentials | None:
     for key in keys:
         entry = auths.get(key)
         if not isinstance(entry, dict):
             continue
         if entry.get("auth"):
-            problem = f"docker config: auths.{key}.auth: not base64 user:pass"
+            problem = f"{where}: auths.{key}.auth: not base64 user:pass"
             try:
                 decoded = base64.b64decode(entry["auth"], validate=True).decode()
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ConfigError(problem) from exc
-            user, _, secret = decoded.partition(":")
-            if not user:
+            user, colon, secret = decoded.partition(":")
+            if not user or not colon:
                 raise ConfigError(problem)
             return Credentials(user, secret)
         if entry.get("username"):

@@ -21,6 +21,11 @@ DOCKER_HUB_HOSTS = (DOCKER_HUB, DOCKER_HUB_INDEX, DOCKER_HUB_API)
 # Whole-value patterns, checked with fullmatch (``$`` would let a trailing newline by).
 _LOOPBACK = re.compile(r"(localhost|127(\.\d+){3}|\[::1\])(:\d+)?")
 _DIGEST = re.compile(r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
+# The encoded part of the digests a registry computes (OCI image spec, "registered algorithms").
+_DIGEST_HEX = {"sha256": re.compile(r"[a-f0-9]{64}"), "sha512": re.compile(r"[a-f0-9]{128}")}
+# A registry host: DNS labels or an IPv4 address, or a bracketed IPv6 one, and a port.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{{1,5}}))?")
 _TAG = re.compile(r"[\w][\w.-]{0,127}")
 _COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 
@@ -54,8 +59,8 @@ def parse_reference(text: str, registry: str | None = None) -> Reference:
     Docker Hub would use (``library/`` for official names), as a registry mirror holds it.
     """
     rest, _, digest = text.partition("@")
-    if digest and not _DIGEST.fullmatch(digest):
-        raise ConfigError(f"{printable(text)}: not a valid digest {digest!r}")
+    if digest and (problem := digest_problem(digest)):
+        raise ConfigError(f"{printable(text)}: {problem}")
     tag: str | None = None
     last_slash = rest.rfind("/")
     colon = rest.rfind(":")
@@ -69,6 +74,8 @@ def parse_reference(text: str, registry: str | None = None) -> Reference:
     first = parts[0]
     explicit = len(parts) > 1 and ("." in first or ":" in first or first == "localhost")
     host = first if explicit else DOCKER_HUB
+    if explicit and (problem := host_problem(host)):
+        raise ConfigError(f"{printable(text)}: {problem}")
     path = parts[1:] if explicit else parts
     if not path or not all(_COMPONENT.fullmatch(p) for p in path):
         raise ConfigError(f"{printable(text)}: not a valid repository name {'/'.join(path)!r}")
@@ -82,12 +89,50 @@ def parse_reference(text: str, registry: str | None = None) -> Reference:
     else:
         name = f"{host}/{repository}"
     if registry:
+        if problem := host_problem(registry):
+            raise ConfigError(f"--registry {printable(registry)}: {problem}")
         host = registry
     elif hub_like:
         host = DOCKER_HUB_API
     return Reference(
         registry=host, repository=repository, name=name, tag=tag, digest=digest or None, text=text
     )
+
+
+def digest_problem(digest: str) -> str | None:
+    """What is wrong with ``digest`` (``sha256:`` and 64 hex digits, or ``sha512:`` and 128),
+    or None."""
+    algorithm, _, encoded = digest.partition(":")
+    if not _DIGEST.fullmatch(digest):
+        return f"not a valid digest {digest!r}"
+    pattern = _DIGEST_HEX.get(algorithm)
+    if pattern is None:
+        return f"digest {digest!r}: unsupported algorithm {algorithm!r} (sha256 or sha512)"
+    if not pattern.fullmatch(encoded):
+        digits = 64 if algorithm == "sha256" else 128
+        return f"digest {digest!r}: expected {algorithm}: and {digits} lower-case hex digits"
+    return None
+
+
+def host_problem(host: str) -> str | None:
+    """What is wrong with a registry host (``localhost:5000``, ``registry.example.org``), or
+    None: names and a port only, nothing a URL would read as more (a path, a space, a user)."""
+    m = _HOST.fullmatch(host)
+    if m is None:
+        return f"not a registry host {host!r} (HOST or HOST:PORT)"
+    if m["port"] is not None and not 0 < int(m["port"]) < 65536:
+        return f"registry host {host!r}: port out of range"
+    return None
+
+
+def repository_problem(name: str) -> str | None:
+    """What is wrong with a repository name (``python``, ``team/python``), or None."""
+    if not name or not all(_COMPONENT.fullmatch(p) for p in name.split("/")):
+        return (
+            f"not a valid repository name {name!r} (lower-case letters, digits and . _ - "
+            "between them, parts separated by /)"
+        )
+    return None
 
 
 def is_docker_hub(host: str) -> bool:

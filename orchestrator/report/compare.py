@@ -43,12 +43,11 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
         )
         old_layers = [layer["digest"] for layer in b.get("layers") or []]
         new_layers = [layer["digest"] for layer in a.get("layers") or []]
-        kept = len(set(old_layers) & set(new_layers))
+        old_set, new_set = set(old_layers), set(new_layers)  # membership in O(1), not O(n)
+        kept = len(old_set & new_set)
         lines.append(f"    layers: {kept} kept")
         sizes = {layer["digest"]: layer.get("size") for layer in a.get("layers") or []}
         sizes_old = {layer["digest"]: layer.get("size") for layer in b.get("layers") or []}
-        lines += [f"    + {d} ({size(sizes[d] or 0)})" for d in new_layers if d not in old_layers]
-        lines += [
-            f"    - {d} ({size(sizes_old[d] or 0)})" for d in old_layers if d not in new_layers
-        ]
+        lines += [f"    + {d} ({size(sizes[d] or 0)})" for d in new_layers if d not in old_set]
+        lines += [f"    - {d} ({size(sizes_old[d] or 0)})" for d in old_layers if d not in new_set]
     return "\n".join(lines) + "\n"

@@ -4,7 +4,9 @@ The JSON report carries the facts of the markdown, structured (``schemaVersion``
 ``SCHEMA_VERSION``), plus, when ``build`` writes it, the job's status, duration and content key,
 and how each job of the list was built (``model.JobInfo``; ``strategies``: job id → native,
 emulate or cross, when known). ``load_json`` refuses a file that is not such a report
-(``ConfigError``).
+(``ConfigError``, exit 2, every problem at once as ``FILE: key.path: message``): not readable,
+not UTF-8, not JSON (or nested past what the parser can read), ``schemaVersion`` not the integer
+1 (``true`` is no version), and the fields ``--diff`` reads of the wrong type.
 """
 
 from __future__ import annotations
@@ -94,15 +96,82 @@ def _image_json(image: Image) -> dict[str, Any]:
 def load_json(path: Path) -> dict[str, Any]:
     """A JSON report written by ``to_json`` (anything else is a ``ConfigError``)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such report") from exc
-    except ValueError as exc:
-        raise ConfigError(f"{path}: not JSON: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schemaVersion") != SCHEMA_VERSION:
-        version = data.get("schemaVersion") if isinstance(data, dict) else None
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such report") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    except ValueError as exc:  # a number of more digits than Python converts
+        raise ConfigError(f"{path}: not JSON: {str(exc).partition(':')[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not JSON this program reads: nested too deep") from None
+    version = data.get("schemaVersion") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or isinstance(version, bool) or version != SCHEMA_VERSION:
         raise ConfigError(
-            f"{path}: schemaVersion: expected {SCHEMA_VERSION}, found {version!r} "
+            f"{path}: schemaVersion: expected {SCHEMA_VERSION}, found {_shown(version)} "
             "(not a report written by orchestrate report)"
         )
+    problems = _diff_fields(data)
+    if problems:
+        raise ConfigError([f"{path}: {p}" for p in problems])
     return data
+
+
+def _shown(value: object) -> str:
+    """A value as JSON spells it, cut short (``true``, ``"x"``, ``[…]``)."""
+    text = json.dumps(value) if isinstance(value, str | int | float | bool | None) else "…"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    return {int: "a number", float: "a number", str: "a string", list: "a list"}.get(
+        type(value), "an object" if isinstance(value, dict) else "null"
+    )
+
+
+def _diff_fields(data: dict[str, Any]) -> list[str]:
+    """What is wrong with the fields ``compare.diff`` reads, as ``key.path: message``."""
+    problems: list[str] = []
+
+    def want(value: object, ok: bool, where: str, what: str) -> bool:
+        if not ok:
+            problems.append(f"{where}: expected {what}, got {_kind(value)}")
+        return ok
+
+    def text(value: object, where: str, *, null: bool = True) -> None:
+        want(value, isinstance(value, str) or (null and value is None), where, "a string")
+
+    def size(value: object, where: str, *, null: bool = False) -> None:
+        number = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        want(value, number or (null and value is None), where, "a non-negative integer")
+
+    text(data.get("ref"), "ref")
+    text(data.get("digest"), "digest")
+    platforms = data.get("platforms", [])
+    if not want(platforms, isinstance(platforms, list), "platforms", "a list"):
+        return problems
+    for i, entry in enumerate(platforms):
+        where = f"platforms[{i}]"
+        if not want(entry, isinstance(entry, dict), where, "an object"):
+            continue
+        text(entry.get("platform"), f"{where}.platform", null=False)
+        text(entry.get("digest"), f"{where}.digest")
+        size(entry.get("size"), f"{where}.size")
+        layers = entry.get("layers", [])
+        if not want(layers, isinstance(layers, list), f"{where}.layers", "a list"):
+            continue
+        for j, layer in enumerate(layers):
+            at = f"{where}.layers[{j}]"
+            if want(layer, isinstance(layer, dict), at, "an object"):
+                text(layer.get("digest"), f"{at}.digest", null=False)
+                size(layer.get("size"), f"{at}.size", null=True)
+    return problems

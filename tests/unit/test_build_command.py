@@ -85,7 +85,7 @@ def test_every_option_is_declared_once_with_its_flag() -> None:
     unflagged = {f.name for f in dataclasses.fields(BuildOptions)} - set(flagged)
     assert unflagged == {"root", "logs_dir", "state_dir", "policy"}
     namespace = vars(parse("3.13.5"))
-    global_flags = {"root", "verbose", "quiet", "log_format", "command", "func"}
+    global_flags = {"root", "verbose", "quiet", "log_format", "debug", "command", "func"}
     assert set(namespace) - global_flags == {how.dest for how in flagged.values()}
     assert flagged["builders"].dest == "builder" and flagged["jobs"].dest == "jobs"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.errors import WriteFailed
 from orchestrator.files import write_atomic
 
 
@@ -25,7 +26,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     target = tmp_path / "out.json"
     target.write_text("old\n")
     (tmp_path / "sub").mkdir()
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(WriteFailed, match=r"sub: cannot write: Is a directory") as info:
         write_atomic(tmp_path / "sub", "new\n")  # a directory where the file should be
+    assert isinstance(info.value.__cause__, IsADirectoryError)
+    assert info.value.exit_code == 3
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "sub"]
