@@ -1,0 +1,397 @@
+"""A fault-injecting HTTP proxy for tests: loopback only, in front of a real registry.
+
+``fault_proxy(upstream)`` listens on 127.0.0.1 (a free port) and forwards every request to
+``upstream`` (``127.0.0.1:5000``, the farm's plain-HTTP registry), keeping the ``Host`` header so
+the registry's ``Location`` answers point back at the proxy. Its ``Plan`` decides, per request,
+whether to answer it badly instead:
+
+- ``500``, ``502``, ``503``: that status, without forwarding the request;
+- ``429``: Too Many Requests with ``Retry-After`` (``Plan.retry_after`` seconds), not forwarded;
+- ``reset``: the request is forwarded, then the connection is reset (RST) halfway through the
+  answer's body (before the status line when the answer has no body);
+- ``truncate``: forwarded; the answer claims its full ``Content-Length`` but only half the body
+  is sent before the connection is closed (half the header block when there is no body);
+- ``stall``: the request is read and never answered (the connection is held open until the
+  client gives up, ``Plan.stall_seconds`` pass, or the proxy stops).
+
+Which requests: ``Plan.script`` names request numbers (1-based, in arrival order), ``Plan.rules``
+match method and path (``times`` of them, or always), and ``Plan.rate`` fails that share of the
+rest at random. The draw is seeded by ``(seed, method, path, how many times that method and path
+were asked before)`` (an upload session's random id left out of the path), so the same requests
+fail whatever the interleaving of concurrent clients.
+``Plan.tampers`` rewrite the registry's real answers (body, headers, status) for the bad-answer
+cases. ``FaultProxy.stats()`` counts requests and injected faults.
+
+Every socket has a timeout, and stopping the proxy releases stalled requests: the proxy never
+hangs a test. Standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import random
+import re
+import socket
+import struct
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+STATUS_FAULTS = ("500", "502", "503", "429")
+FAULTS = (*STATUS_FAULTS, "reset", "truncate", "stall")
+# The faults a failing share of requests is drawn from: every kind but the stall, which a
+# client can only wait out (its own test measures that).
+TRANSIENT = ("500", "502", "503", "429", "reset", "truncate")
+
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    }
+)
+# An upload session's URL holds a random id: the draw of a request to it ignores the id.
+_UPLOAD_SESSION = re.compile(r"/blobs/uploads/[^/]+$")
+
+# What real servers send: the distribution registry's own 500, 503 and 429 (its JSON error
+# codes), and the HTML of a reverse proxy in front of it for 502.
+_ANSWERS = {
+    500: ("application/json", '{"errors":[{"code":"UNKNOWN","message":"unknown error"}]}'),
+    502: (
+        "text/html",
+        "<html><head><title>502 Bad Gateway</title></head><body>"
+        "<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+    ),
+    503: (
+        "application/json",
+        '{"errors":[{"code":"UNAVAILABLE","message":"service unavailable"}]}',
+    ),
+    429: (
+        "application/json",
+        '{"errors":[{"code":"TOOMANYREQUESTS","message":"too many requests"}]}',
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Requests matching ``method`` (empty: any) and ``path`` (a regex searched in the path
+    without its query) get ``fault``: the first ``times`` of them, or all (``times=None``)."""
+
+    fault: str
+    method: str = ""
+    path: str = ""
+    times: int | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return (not self.method or self.method == method) and bool(re.search(self.path, path))
+
+
+@dataclass(frozen=True)
+class Tamper:
+    """Rewrite the registry's real answer to requests matching ``method`` and ``path`` (as
+    ``Rule``): ``body`` maps the bytes, ``headers`` sets (or, with None, removes) headers,
+    ``status`` replaces the status."""
+
+    method: str
+    path: str
+    body: Callable[[bytes], bytes] | None = None
+    headers: Mapping[str, str | None] = field(default_factory=dict)
+    status: int | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.method in ("", method) and bool(re.search(self.path, path))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do to which requests (see the module docstring)."""
+
+    rate: float = 0.0
+    seed: int = 0
+    kinds: tuple[str, ...] = TRANSIENT
+    script: Mapping[int, str] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+    tampers: tuple[Tamper, ...] = ()
+    retry_after: int = 1
+    stall_seconds: float = 120.0
+
+    def __post_init__(self) -> None:
+        unknown = {*self.kinds, *self.script.values(), *(r.fault for r in self.rules)} - {*FAULTS}
+        if unknown:
+            raise ValueError(f"unknown faults: {sorted(unknown)} (known: {FAULTS})")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One request as the proxy saw it: its number, method, path, the fault injected (empty
+    when none) and the status the client was sent (None when it got no status line)."""
+
+    number: int
+    method: str
+    path: str
+    fault: str
+    status: int | None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What the proxy saw: every request and the faults it injected, by kind."""
+
+    records: tuple[Record, ...]
+
+    @property
+    def requests(self) -> int:
+        return len(self.records)
+
+    @property
+    def faults(self) -> Counter[str]:
+        return Counter(r.fault for r in self.records if r.fault)
+
+    @property
+    def injected(self) -> int:
+        return sum(self.faults.values())
+
+    def failed(self, method: str, path: str) -> list[Record]:
+        """The faulted requests of ``method`` whose path matches the regex ``path``."""
+        return [
+            r for r in self.records if r.fault and r.method == method and re.search(path, r.path)
+        ]
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.faults.items()))
+        return f"{self.requests} requests, {self.injected} faults injected ({kinds or 'none'})"
+
+
+class FaultProxy:
+    """The proxy's state: its plan (replaceable between runs), counters and records."""
+
+    def __init__(self, upstream: str, plan: Plan, *, timeout: float = 60.0) -> None:
+        self.upstream = upstream
+        self.timeout = timeout
+        self.port = 0
+        self._plan = plan
+        self._lock = threading.Lock()
+        self._records: list[Record] = []
+        self._seen: Counter[tuple[str, str]] = Counter()
+        self._used: Counter[int] = Counter()
+        self.stopping = threading.Event()
+
+    @property
+    def host(self) -> str:
+        """``127.0.0.1:PORT``: a loopback registry host (plain HTTP for the product and for the
+        engine, which trusts 127.0.0.0/8 as an insecure registry by default)."""
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def plan(self) -> Plan:
+        return self._plan
+
+    def use(self, plan: Plan) -> None:
+        """From now on, ``plan`` (the counters go on; ``reset`` clears them)."""
+        with self._lock:
+            self._plan = plan
+            self._used.clear()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self._seen.clear()
+            self._used.clear()
+
+    def stats(self) -> Stats:
+        with self._lock:
+            return Stats(tuple(self._records))
+
+    def decide(self, method: str, path: str) -> tuple[int, str, Plan]:
+        """Number this request and choose its fault (empty: none)."""
+        with self._lock:
+            plan = self._plan
+            number = len(self._records) + 1
+            key = (method, _UPLOAD_SESSION.sub("/blobs/uploads/*", path))
+            occurrence = self._seen[key]
+            self._seen[key] += 1
+            fault = plan.script.get(number, "")
+            for i, rule in enumerate(plan.rules):
+                if fault:
+                    break
+                if rule.matches(method, path) and (
+                    rule.times is None or self._used[i] < rule.times
+                ):
+                    self._used[i] += 1
+                    fault = rule.fault
+            if not fault and plan.rate > 0:
+                draw = random.Random(f"{plan.seed}:{key[0]}:{key[1]}:{occurrence}")
+                if draw.random() < plan.rate:
+                    fault = draw.choice(plan.kinds)
+            self._records.append(Record(number, method, path, fault, None))
+            return number, fault, plan
+
+    def done(self, number: int, status: int | None) -> None:
+        """The status the client of request ``number`` was sent (None: no status line)."""
+        with self._lock:
+            old = self._records[number - 1]
+            self._records[number - 1] = Record(number, old.method, old.path, old.fault, status)
+
+
+def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = proxy.timeout  # every client socket: a silent client never holds a thread
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _body(self) -> bytes | None:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                chunks: list[bytes] = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline().strip():
+                            pass  # trailers
+                        return b"".join(chunks)
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+            length = self.headers.get("Content-Length")
+            return self.rfile.read(int(length)) if length else None
+
+        def _forward(self, body: bytes | None) -> tuple[int, list[tuple[str, str]], bytes]:
+            host, _, port = proxy.upstream.rpartition(":")
+            upstream = http.client.HTTPConnection(host, int(port), timeout=proxy.timeout)
+            try:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+                if body is not None or self.command in ("PUT", "POST", "PATCH"):
+                    headers["Content-Length"] = str(len(body or b""))
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                payload = answer.read()
+                return answer.status, answer.getheaders(), payload
+            except OSError as exc:
+                error = json.dumps({"errors": [{"code": "PROXY", "message": str(exc)}]})
+                return 502, [("Content-Type", "application/json")], error.encode()
+            finally:
+                upstream.close()
+
+        def _head_block(self, status: int, headers: list[tuple[str, str]], length: str) -> bytes:
+            lines = [f"HTTP/1.1 {status} {http.client.responses.get(status, '')}"]
+            lines += [f"{k}: {v}" for k, v in headers if k.lower() not in _HOP_BY_HOP]
+            lines += [
+                f"Content-Length: {length}",
+                "Connection: close" if self.close_connection else "",
+            ]
+            return ("\r\n".join(x for x in lines if x) + "\r\n\r\n").encode("latin-1")
+
+        def _reset(self) -> None:
+            """Abort the connection: an RST, not a FIN."""
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+
+        def _proxy(self) -> None:
+            path = urlsplit(self.path).path
+            body = self._body()
+            number, fault, plan = proxy.decide(self.command, path)
+            if fault == "stall":
+                self.close_connection = True
+                proxy.stopping.wait(plan.stall_seconds)
+                proxy.done(number, None)
+                return
+            if fault in STATUS_FAULTS:
+                status = int(fault)
+                kind, text = _ANSWERS[status]
+                extra = [("Retry-After", str(plan.retry_after))] if status == 429 else []
+                self._send(status, [("Content-Type", kind), *extra], text.encode())
+                proxy.done(number, status)
+                return
+            status, headers, payload = self._forward(body)
+            for tamper in plan.tampers:
+                if tamper.matches(self.command, path):
+                    status, headers, payload = _tampered(tamper, status, headers, payload)
+            length = next((v for k, v in headers if k.lower() == "content-length"), "0")
+            has_body = self.command != "HEAD" and bool(payload)
+            if fault == "reset":
+                if has_body:
+                    self.close_connection = True
+                    head = self._head_block(status, headers, str(len(payload)))
+                    self.wfile.write(head + payload[: len(payload) // 2])
+                    self.wfile.flush()
+                    proxy.stopping.wait(0.05)  # the client reads the head first
+                self._reset()
+                proxy.done(number, status if has_body else None)
+                return
+            if fault == "truncate":
+                self.close_connection = True
+                full = str(len(payload)) if self.command != "HEAD" else length
+                head = self._head_block(status, headers, full)
+                self.wfile.write(
+                    head + payload[: len(payload) // 2] if has_body else head[: len(head) // 2]
+                )
+                proxy.done(number, status if has_body else None)
+                return
+            self._send(status, headers, payload)
+            proxy.done(number, status)
+
+        def _send(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
+            length = next((v for k, v in headers if k.lower() == "content-length"), None)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            block = self._head_block(status, headers, length or str(len(payload)))
+            self.wfile.write(block + (b"" if self.command == "HEAD" else payload))
+
+        do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _proxy
+
+    return Handler
+
+
+def _tampered(
+    tamper: Tamper, status: int, headers: list[tuple[str, str]], payload: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    if tamper.body is not None:
+        payload = tamper.body(payload)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(payload))))
+    for name, value in tamper.headers.items():
+        headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+        if value is not None:
+            headers.append((name, value))
+    return tamper.status or status, headers, payload
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+
+@contextlib.contextmanager
+def fault_proxy(
+    upstream: str, plan: Plan | None = None, *, timeout: float = 60.0
+) -> Iterator[FaultProxy]:
+    """A ``FaultProxy`` on 127.0.0.1 in front of ``upstream`` (``host:port``, plain HTTP) for
+    the length of the block; stalled requests are released when it ends."""
+    proxy = FaultProxy(upstream, plan or Plan(), timeout=timeout)
+    server = _Server(("127.0.0.1", 0), _handler(proxy))
+    proxy.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
