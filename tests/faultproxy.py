@@ -14,13 +14,8 @@ whether to answer it badly instead:
 - ``stall``: the request is read and never answered (the connection is held open until the
   client gives up, ``Plan.stall_seconds`` pass, or the proxy stops).
 
-Which requests: ``Plan.script`` names request numbers (1-based, in arrival order), ``Plan.rules``
-match method and path (``times`` of them, or always), and ``Plan.rate`` fails that share of the
-rest at random. The draw is seeded by ``(seed, method, path, how many times that method and path
-were asked before)`` (an upload session's random id left out of the path), so the same requests
-fail whatever the interleaving of concurrent clients.
-``Plan.tampers`` rewrite the registry's real answers (body, headers, status) for the bad-answer
-cases. ``FaultProxy.stats()`` counts requests and injected faults.
+Which requests, and how the answers are rewritten: ``tests/faultplan.py`` (``Plan``, ``Rule``,
+``Tamper``); ``FaultProxy.stats()`` counts requests and injected faults.
 
 Every socket has a timeout, and stopping the proxy releases stalled requests: the proxy never
 hangs a test. Standard library only.
@@ -31,23 +26,41 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import random
-import re
 import socket
 import struct
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-STATUS_FAULTS = ("500", "502", "503", "429")
-FAULTS = (*STATUS_FAULTS, "reset", "truncate", "stall")
-# The faults a failing share of requests is drawn from: every kind but the stall, which a
-# client can only wait out (its own test measures that).
-TRANSIENT = ("500", "502", "503", "429", "reset", "truncate")
+from tests.faultplan import (
+    ENGINE,
+    FAULTS,
+    PRODUCT,
+    STATUS_FAULTS,
+    TRANSIENT,
+    Chooser,
+    Plan,
+    Record,
+    Rule,
+    Stats,
+    Tamper,
+)
+
+__all__ = [
+    "ENGINE",
+    "FAULTS",
+    "PRODUCT",
+    "TRANSIENT",
+    "FaultProxy",
+    "Plan",
+    "Record",
+    "Rule",
+    "Stats",
+    "Tamper",
+    "fault_proxy",
+]
 
 _HOP_BY_HOP = frozenset(
     {
@@ -62,9 +75,6 @@ _HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
-# An upload session's URL holds a random id: the draw of a request to it ignores the id.
-_UPLOAD_SESSION = re.compile(r"/blobs/uploads/[^/]+$")
-
 # What real servers send: the distribution registry's own 500, 503 and 429 (its JSON error
 # codes), and the HTML of a reverse proxy in front of it for 502.
 _ANSWERS = {
@@ -85,108 +95,15 @@ _ANSWERS = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Requests matching ``method`` (empty: any) and ``path`` (a regex searched in the path
-    without its query) get ``fault``: the first ``times`` of them, or all (``times=None``)."""
-
-    fault: str
-    method: str = ""
-    path: str = ""
-    times: int | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        return (not self.method or self.method == method) and bool(re.search(self.path, path))
-
-
-@dataclass(frozen=True)
-class Tamper:
-    """Rewrite the registry's real answer to requests matching ``method`` and ``path`` (as
-    ``Rule``): ``body`` maps the bytes, ``headers`` sets (or, with None, removes) headers,
-    ``status`` replaces the status."""
-
-    method: str
-    path: str
-    body: Callable[[bytes], bytes] | None = None
-    headers: Mapping[str, str | None] = field(default_factory=dict)
-    status: int | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        return self.method in ("", method) and bool(re.search(self.path, path))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to do to which requests (see the module docstring)."""
-
-    rate: float = 0.0
-    seed: int = 0
-    kinds: tuple[str, ...] = TRANSIENT
-    script: Mapping[int, str] = field(default_factory=dict)
-    rules: tuple[Rule, ...] = ()
-    tampers: tuple[Tamper, ...] = ()
-    retry_after: int = 1
-    stall_seconds: float = 120.0
-
-    def __post_init__(self) -> None:
-        unknown = {*self.kinds, *self.script.values(), *(r.fault for r in self.rules)} - {*FAULTS}
-        if unknown:
-            raise ValueError(f"unknown faults: {sorted(unknown)} (known: {FAULTS})")
-
-
-@dataclass(frozen=True)
-class Record:
-    """One request as the proxy saw it: its number, method, path, the fault injected (empty
-    when none) and the status the client was sent (None when it got no status line)."""
-
-    number: int
-    method: str
-    path: str
-    fault: str
-    status: int | None
-
-
-@dataclass(frozen=True)
-class Stats:
-    """What the proxy saw: every request and the faults it injected, by kind."""
-
-    records: tuple[Record, ...]
-
-    @property
-    def requests(self) -> int:
-        return len(self.records)
-
-    @property
-    def faults(self) -> Counter[str]:
-        return Counter(r.fault for r in self.records if r.fault)
-
-    @property
-    def injected(self) -> int:
-        return sum(self.faults.values())
-
-    def failed(self, method: str, path: str) -> list[Record]:
-        """The faulted requests of ``method`` whose path matches the regex ``path``."""
-        return [
-            r for r in self.records if r.fault and r.method == method and re.search(path, r.path)
-        ]
-
-    def summary(self) -> str:
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.faults.items()))
-        return f"{self.requests} requests, {self.injected} faults injected ({kinds or 'none'})"
-
-
-class FaultProxy:
-    """The proxy's state: its plan (replaceable between runs), counters and records."""
+class FaultProxy(Chooser):
+    """The proxy: where it listens, what it forwards to, and (``Chooser``) its plan, counters
+    and records."""
 
     def __init__(self, upstream: str, plan: Plan, *, timeout: float = 60.0) -> None:
+        super().__init__(plan)
         self.upstream = upstream
         self.timeout = timeout
         self.port = 0
-        self._plan = plan
-        self._lock = threading.Lock()
-        self._records: list[Record] = []
-        self._seen: Counter[tuple[str, str]] = Counter()
-        self._used: Counter[int] = Counter()
         self.stopping = threading.Event()
 
     @property
@@ -194,56 +111,6 @@ class FaultProxy:
         """``127.0.0.1:PORT``: a loopback registry host (plain HTTP for the product and for the
         engine, which trusts 127.0.0.0/8 as an insecure registry by default)."""
         return f"127.0.0.1:{self.port}"
-
-    @property
-    def plan(self) -> Plan:
-        return self._plan
-
-    def use(self, plan: Plan) -> None:
-        """From now on, ``plan`` (the counters go on; ``reset`` clears them)."""
-        with self._lock:
-            self._plan = plan
-            self._used.clear()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._records.clear()
-            self._seen.clear()
-            self._used.clear()
-
-    def stats(self) -> Stats:
-        with self._lock:
-            return Stats(tuple(self._records))
-
-    def decide(self, method: str, path: str) -> tuple[int, str, Plan]:
-        """Number this request and choose its fault (empty: none)."""
-        with self._lock:
-            plan = self._plan
-            number = len(self._records) + 1
-            key = (method, _UPLOAD_SESSION.sub("/blobs/uploads/*", path))
-            occurrence = self._seen[key]
-            self._seen[key] += 1
-            fault = plan.script.get(number, "")
-            for i, rule in enumerate(plan.rules):
-                if fault:
-                    break
-                if rule.matches(method, path) and (
-                    rule.times is None or self._used[i] < rule.times
-                ):
-                    self._used[i] += 1
-                    fault = rule.fault
-            if not fault and plan.rate > 0:
-                draw = random.Random(f"{plan.seed}:{key[0]}:{key[1]}:{occurrence}")
-                if draw.random() < plan.rate:
-                    fault = draw.choice(plan.kinds)
-            self._records.append(Record(number, method, path, fault, None))
-            return number, fault, plan
-
-    def done(self, number: int, status: int | None) -> None:
-        """The status the client of request ``number`` was sent (None: no status line)."""
-        with self._lock:
-            old = self._records[number - 1]
-            self._records[number - 1] = Record(number, old.method, old.path, old.fault, status)
 
 
 def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
@@ -306,7 +173,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _proxy(self) -> None:
             path = urlsplit(self.path).path
             body = self._body()
-            number, fault, plan = proxy.decide(self.command, path)
+            agent = self.headers.get("User-Agent", "")
+            number, fault, plan = proxy.decide(self.command, path, agent)
             if fault == "stall":
                 self.close_connection = True
                 proxy.stopping.wait(plan.stall_seconds)

@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from tests.fakes.http import Quiet, serving
-from tests.faultproxy import FaultProxy, Plan, Rule, Tamper, fault_proxy
+from tests.faultproxy import ENGINE, PRODUCT, FaultProxy, Plan, Rule, Tamper, fault_proxy
 
 BODY = b"0123456789" * 100
 
@@ -189,3 +189,14 @@ def test_a_chunked_request_body_reaches_the_upstream_whole(proxy: FaultProxy) ->
 def test_unknown_faults_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown faults"):
         Plan(script={1: "explode"})
+
+
+def test_rules_and_the_random_share_can_pick_a_client_by_its_user_agent(
+    proxy: FaultProxy,
+) -> None:
+    proxy.use(Plan(rate=1.0, kinds=("500",), agent=PRODUCT, rules=(Rule("503", agent=ENGINE),)))
+    engine = {"User-Agent": "docker/20.10.24+dfsg1 go/go1.19.8"}
+    assert get(proxy, headers=engine).status_code == 503
+    assert get(proxy, headers={"User-Agent": "orchestrate"}).status_code == 500
+    assert get(proxy, headers={"User-Agent": "curl/8"}).status_code == 200
+    assert proxy.stats().by(ENGINE).summary() == "1 requests, 1 faults injected (503 1)"
