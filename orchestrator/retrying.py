@@ -21,7 +21,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
@@ -49,6 +49,7 @@ _TRANSIENT_OUTPUT = re.compile(
     r"|connection reset by peer|connection refused|broken pipe|unexpected eof"
     r"|i/o timeout|tls handshake timeout|context deadline exceeded"
     r"|net/http: request canceled|server misbehaving|temporary failure in name resolution"
+    r"|transport connection broken"
     r"|received unexpected http status: 5\d\d"
     r")"
 )
@@ -93,6 +94,13 @@ DEFAULT = Policy()
 
 # A policy that retries as often as the default but never sleeps: for tests.
 NO_WAIT = Policy(initial=0.0, maximum=0.0, jitter=0.0, max_retry_after=0.0)
+
+
+def for_push(policy: Policy) -> Policy:
+    """``policy`` with twice its attempts, for pushing an image: a push is a chain of a dozen
+    requests (any of which may fail), each attempt resumes where the last one stopped (what was
+    pushed stays pushed), and giving up throws away the build before it."""
+    return replace(policy, attempts=2 * max(1, policy.attempts))
 
 
 _NETWORK_ERRORS = (
