@@ -13,6 +13,7 @@ A missing ``Docker-Content-Digest`` is not an error: the digest of the bytes is 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,7 +120,7 @@ def error(response: requests.Response, where: str) -> RegistryError:
         errors = response.json().get("errors") or []
         detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
     except (ValueError, AttributeError):
-        detail = response.text[:200].strip() if response.request.method != "HEAD" else ""
+        detail = _text(response) if response.request.method != "HEAD" else ""
     message = f"{where}: HTTP {response.status_code}" + (
         f" ({printable(detail)})" if detail else ""
     )
@@ -128,6 +129,15 @@ def error(response: requests.Response, where: str) -> RegistryError:
         status=response.status_code,
         retry_after=retrying.parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+def _text(response: requests.Response) -> str:
+    """The start of a non-JSON error body: an HTML page's title, or its first 200 characters."""
+    title = _TITLE.search(response.text)
+    return (title[1] if title else response.text).strip()[:200]
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.I | re.S)
 
 
 def _content_type(response: requests.Response) -> str:

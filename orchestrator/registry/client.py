@@ -364,12 +364,30 @@ def client_for(
 def _failure(exc: requests.RequestException, timeout: tuple[float, float]) -> str:
     """A network failure in a few words: what a user needs to know of it."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"no connection within {timeout[0]:g} s (connect timeout)"
+        return f"no connection within {_seconds(timeout[0])} s (connect timeout)"
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {timeout[1]:g} s (read timeout)"
+        return f"no answer within {_seconds(timeout[1])} s (read timeout)"
     text = str(exc)
-    if retrying.is_unreachable(exc) and "refused" in text.lower():
-        return "connection refused"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return f"the answer was cut short ({first_line(exc)[:200]})"
+    cut = _INCOMPLETE.search(text)
+    for phrase, words in _NETWORK_WORDS:
+        if phrase in text.lower():
+            return words
+    if cut:
+        return f"the answer was cut short ({cut[1]} bytes read, {cut[2]} more expected)"
     return first_line(exc)[:300]
+
+
+# What urllib3 and http.client say, in plain words (first match wins).
+_NETWORK_WORDS = (
+    ("connection refused", "connection refused"),
+    ("reset by peer", "connection reset by the registry"),
+    ("remotedisconnected", "the registry closed the connection without answering"),
+    ("badstatusline", "the answer was cut short (no status line)"),
+    ("headerparsingerror", "the answer was cut short (inside its headers)"),
+)
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
+
+
+def _seconds(value: float) -> str:
+    """Seconds as a person writes them: 15, 0.8."""
+    return f"{value:.1f}".removesuffix(".0")

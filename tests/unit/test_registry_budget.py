@@ -191,3 +191,25 @@ def test_a_permanent_failure_is_not_said_to_be_given_up_on(fake: FakeRegistry) -
     assert str(info.value) == (
         f"GET http://{fake.host}/v2/r/manifests/missing: HTTP 404 (MANIFEST_UNKNOWN: no)"
     )
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("reset", "connection reset by the registry"),
+        ("truncate", "the answer was cut short (1 bytes read, 1 more expected)"),
+        ("502", "HTTP 502 (502 Bad Gateway)"),
+        ("503", "HTTP 503 (UNAVAILABLE: service unavailable)"),
+    ],
+)
+def test_network_failures_and_error_pages_in_plain_words(
+    fake: FakeRegistry, fault: str, words: str
+) -> None:
+    fake.manifests[("r", "t")] = (b"{}", oci.MANIFEST_V2)
+    with fault_proxy(fake.host, Plan(rules=(Rule(fault),))) as proxy:
+        client = registry.Client(
+            proxy.host, policy=retrying.Policy(attempts=1), load_credentials=False
+        )
+        with pytest.raises(RegistryError) as info:
+            client.get_manifest("r", "t")
+    assert str(info.value).startswith(f"GET http://{proxy.host}/v2/r/manifests/t: {words}; ")
