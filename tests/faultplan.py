@@ -4,10 +4,11 @@ A ``Plan`` chooses, for each request, one of ``FAULTS`` or none: ``script`` name
 (1-based, in arrival order), ``rules`` match method, path and client (``User-Agent``) a number of
 times or always, and ``rate`` fails that share of the rest (of the clients ``agent`` matches) at
 random. The draw is seeded by ``(seed, method, path, how many times that method and path were
-asked before)``, an upload session's random id left out of the path, so the same requests fail
-whatever the interleaving of concurrent clients. ``tampers`` rewrite the registry's real answers
-(body, headers, status) for the bad-answer cases. ``Chooser`` applies a plan and keeps the
-``Record`` of every request; ``Stats`` counts them. Pure: no sockets here.
+asked before)``, the repository and an upload session's random id left out of the path, so the
+same requests fail whatever the interleaving of concurrent clients and the repository's name.
+``tampers`` rewrite the registry's real answers (body, headers, status) for the bad-answer cases.
+``Chooser`` applies a plan and keeps the ``Record`` of every request; ``Stats`` counts them.
+Pure: no sockets here.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ FAULTS = (*STATUS_FAULTS, "reset", "truncate", "stall")
 # client can only wait out (its own test measures that).
 TRANSIENT = ("500", "502", "503", "429", "reset", "truncate")
 
-# An upload session's URL holds a random id: the draw of a request to it ignores the id.
-_UPLOAD_SESSION = re.compile(r"/blobs/uploads/[^/]+$")
+# The draw of a request ignores the repository (tests name theirs uniquely, each run anew) and
+# an upload session's random id.
+_REPOSITORY = re.compile(r"^/v2/.+?/(manifests|blobs|tags)/")
+_UPLOAD_SESSION = re.compile(r"/uploads/[^/]+$")
 
 
 # The engine's User-Agent (``docker push``) and the product's.
@@ -168,7 +171,7 @@ class Chooser:
         with self._lock:
             plan = self.plan
             number = len(self._records) + 1
-            key = (method, _UPLOAD_SESSION.sub("/blobs/uploads/*", path))
+            key = (method, _REPOSITORY.sub(r"/v2/*/\1/", _UPLOAD_SESSION.sub("/uploads/*", path)))
             occurrence = self._seen[key]
             self._seen[key] += 1
             fault = plan.script.get(number, "")

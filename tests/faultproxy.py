@@ -23,11 +23,13 @@ hangs a test. Standard library only.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
 import socket
 import struct
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -263,3 +265,26 @@ def fault_proxy(
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.faultproxy [--upstream HOST:PORT] [--fault F | --rate R --seed S]``:
+    the proxy on its own, until Ctrl-C, for trying a command against a failing registry."""
+    parser = argparse.ArgumentParser(prog="python -m tests.faultproxy", description=main.__doc__)
+    parser.add_argument("--upstream", default="127.0.0.1:5000", help="default: %(default)s")
+    parser.add_argument("--fault", choices=FAULTS, help="answer every request with this fault")
+    parser.add_argument("--rate", type=float, default=0.0, help="fail this share of requests")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rules = (Rule(args.fault),) if args.fault else ()
+    with fault_proxy(args.upstream, Plan(rate=args.rate, seed=args.seed, rules=rules)) as proxy:
+        print(f"fault proxy on {proxy.host} in front of {args.upstream}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while not proxy.stopping.wait(1):
+                pass
+        print(proxy.stats().summary(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
