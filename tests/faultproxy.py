@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import signal
 import socket
 import struct
 import sys
@@ -269,7 +270,8 @@ def fault_proxy(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m tests.faultproxy [--upstream HOST:PORT] [--fault F | --rate R --seed S]``:
-    the proxy on its own, until Ctrl-C, for trying a command against a failing registry."""
+    the proxy on its own, until Ctrl-C or SIGTERM (then it prints what it saw), for trying a
+    command against a failing registry."""
     parser = argparse.ArgumentParser(prog="python -m tests.faultproxy", description=main.__doc__)
     parser.add_argument("--upstream", default="127.0.0.1:5000", help="default: %(default)s")
     parser.add_argument("--fault", choices=FAULTS, help="answer every request with this fault")
@@ -279,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     rules = (Rule(args.fault),) if args.fault else ()
     with fault_proxy(args.upstream, Plan(rate=args.rate, seed=args.seed, rules=rules)) as proxy:
         print(f"fault proxy on {proxy.host} in front of {args.upstream}", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: proxy.stopping.set())
         with contextlib.suppress(KeyboardInterrupt):
             while not proxy.stopping.wait(1):
                 pass
