@@ -55,7 +55,7 @@ def publish(
     entries = _resolve_all(client, target, needed, by_id)
 
     outcomes: list[TagOutcome] = []
-    for d in decisions:
+    for n, d in enumerate(decisions):
         missing = tuple(m.job_id for m in d.missing)
         if not d.publish:
             log.warning("manifest.held", tag=d.tag, missing=list(missing), reason=d.reason)
@@ -65,15 +65,16 @@ def publish(
             continue
         media_type, content = oci.list_bytes([entries[i] for i in d.entries], oci_index=oci_index)
         digest = oci.digest(content)
-        current = client.head_manifest(target.repository, d.tag)
-        unchanged = current is not None and current.digest == digest
-        if not unchanged:
-            pushed = client.put_manifest(target.repository, d.tag, content, media_type)
-            if pushed != digest:
-                raise RegistryError(
-                    f"PUT manifest {target.name}:{d.tag}: the registry stored {pushed}, "
-                    f"expected {digest} (it rewrote the list?)"
-                )
+        try:
+            unchanged = _put_list(client, target, d.tag, content, media_type)
+        except RegistryError as exc:
+            done = [o.tag for o in outcomes if o.published]
+            rest = [x.tag for x in decisions[n:] if x.publish]
+            raise RegistryError(
+                f"tag {d.tag}: {exc}\nlists published before it: {', '.join(done) or 'none'}; "
+                f"not published: {', '.join(rest)} (their previous lists are unchanged)",
+                status=exc.status,
+            ) from exc
         log.info(
             "manifest.published",
             tag=d.tag,
@@ -95,6 +96,23 @@ def publish(
             )
         )
     return outcomes
+
+
+def _put_list(
+    client: registry.Client, target: registry.Reference, tag: str, content: bytes, media_type: str
+) -> bool:
+    """PUT one list under ``tag`` unless the tag already names these bytes (True then)."""
+    digest = oci.digest(content)
+    current = client.head_manifest(target.repository, tag)
+    if current is not None and current.digest == digest:
+        return True
+    pushed = client.put_manifest(target.repository, tag, content, media_type)
+    if pushed != digest:
+        raise RegistryError(
+            f"PUT manifest {target.name}:{tag}: the registry stored {pushed}, "
+            f"expected {digest} (it rewrote the list?)"
+        )
+    return False
 
 
 def _resolve_all(
@@ -121,6 +139,10 @@ def _resolve_all(
             out[job.id] = _resolve(client, target, job, result.digest)
         except _Bad as exc:
             problems.append(f"{where}: {exc}")
+        except RegistryError as exc:
+            raise RegistryError(
+                f"{where}: {exc}\nnothing was published", status=exc.status
+            ) from exc
     if problems:
         raise ConfigError([*problems, "nothing was published"])
     return out
@@ -164,11 +186,16 @@ def _pick(
     client: registry.Client, target: registry.Reference, job: Job, index: registry.Manifest
 ) -> registry.Manifest:
     want = job.platform
+    listed = index.json().get("manifests")
     matches = [
         m
-        for m in index.json().get("manifests", [])
-        if platforms.matches(m.get("platform") or {}, want)
+        for m in (listed if isinstance(listed, list) else [])
+        if isinstance(m, dict)
+        and isinstance(m.get("platform") or {}, dict)
+        and platforms.matches(m.get("platform") or {}, want)
     ]
+    if len(matches) == 1 and not oci.is_sha256_digest(matches[0].get("digest")):
+        raise _Bad(f"digest {index.digest}: the {want.oci} entry has no sha256 digest")
     if len(matches) != 1:
         raise _Bad(
             f"digest {index.digest} is a list with {len(matches)} entries for {want.oci}, "

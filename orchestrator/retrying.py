@@ -7,8 +7,11 @@ a Dockerfile error, a failing compile, a bad certificate) fails at once: retryin
 hide the real error behind minutes of waiting.
 
 Attempts are bounded and the wait grows exponentially (with jitter) up to a maximum; tests use
-``Policy(initial=0, maximum=0)`` or pass their own ``sleep``. The module does no I/O of its own
-(apart from sleeping between attempts) and never starts a process.
+``Policy(initial=0, maximum=0)`` or pass their own ``sleep`` and ``clock``. A policy may also
+bound the time of one operation as a whole (``deadline``: attempts and waits together; a wait
+that would end past it is not started), and, more tightly, the time spent retrying a host that
+cannot be reached at all (``unreachable_deadline``: refused connections, connect timeouts). The
+module does no I/O of its own (apart from sleeping between attempts) and never starts a process.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import requests
 import structlog
 import tenacity
+from urllib3.exceptions import ConnectTimeoutError
 
 from orchestrator.errors import CommandFailed, RegistryError
 
@@ -45,6 +49,7 @@ _TRANSIENT_OUTPUT = re.compile(
     r"|connection reset by peer|connection refused|broken pipe|unexpected eof"
     r"|i/o timeout|tls handshake timeout|context deadline exceeded"
     r"|net/http: request canceled|server misbehaving|temporary failure in name resolution"
+    r"|transport connection broken"
     r"|received unexpected http status: 5\d\d"
     r")"
 )
@@ -70,7 +75,10 @@ class Policy:
 
     ``attempts`` counts the first try. The wait before attempt n+1 is
     ``min(maximum, initial * 2**(n-1))`` plus up to ``jitter`` of that, or the server's
-    ``Retry-After`` (capped at ``max_retry_after``) when it gave one.
+    ``Retry-After`` (capped at ``max_retry_after``) when it gave one. ``deadline`` (seconds, None
+    for none) ends the retries when the next wait would end past it, counted from the first
+    attempt; ``unreachable_deadline`` does the same, sooner, when the last failure was that the
+    host could not be reached at all (``is_unreachable``).
     """
 
     attempts: int = 5
@@ -78,12 +86,21 @@ class Policy:
     maximum: float = 30.0
     jitter: float = 0.25
     max_retry_after: float = 120.0
+    deadline: float | None = None
+    unreachable_deadline: float | None = None
 
 
 DEFAULT = Policy()
 
 # A policy that retries as often as the default but never sleeps: for tests.
 NO_WAIT = Policy(initial=0.0, maximum=0.0, jitter=0.0, max_retry_after=0.0)
+
+
+def for_push(policy: Policy) -> Policy:
+    """``policy`` with twice its attempts, for pushing an image: a push is a chain of a dozen
+    requests (any of which may fail), each attempt resumes where the last one stopped (what was
+    pushed stays pushed), and giving up throws away the build before it."""
+    return replace(policy, attempts=2 * max(1, policy.attempts))
 
 
 _NETWORK_ERRORS = (
@@ -115,6 +132,33 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
         return exc.response.status_code in TRANSIENT_STATUSES
     return isinstance(exc, _NETWORK_ERRORS)
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) says no connection could be made at all: refused,
+    or not accepted within the connect timeout. A host that answered, however badly, is not."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        # urllib3's NewConnectionError (refused, no route) is a ConnectTimeoutError too.
+        if isinstance(
+            current,
+            ConnectionRefusedError | requests.exceptions.ConnectTimeout | ConnectTimeoutError,
+        ):
+            return True
+        # requests wraps urllib3's MaxRetryError, whose ``reason`` is what really happened.
+        inner = current.args[0] if current.args else None
+        reason = getattr(current, "reason", None)
+        if isinstance(current, requests.exceptions.ConnectionError) and isinstance(
+            inner, BaseException
+        ):
+            current = inner
+        elif isinstance(reason, BaseException):
+            current = reason
+        else:
+            current = current.__cause__ or current.__context__
+    return False
 
 
 def _command_is_transient(exc: CommandFailed) -> bool:
@@ -157,17 +201,41 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - current)
 
 
+def out_of_time(
+    policy: Policy, elapsed: float, wait: float, exc: BaseException | None
+) -> float | None:
+    """The deadline (seconds) that a wait of ``wait`` after ``elapsed`` seconds would pass, or
+    None when there is time for it (``unreachable_deadline`` applies when ``exc`` says the host
+    could not be reached)."""
+    limits = [policy.deadline]
+    if exc is not None and is_unreachable(exc):
+        limits.append(policy.unreachable_deadline)
+    passed = [limit for limit in limits if limit is not None and elapsed + wait >= limit]
+    return min(passed) if passed else None
+
+
 def retrying(
     policy: Policy = DEFAULT,
     *,
     what: str = "",
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tenacity.Retrying:
-    """A tenacity ``Retrying`` built from ``policy``; re-raises the last error when done."""
+    """A tenacity ``Retrying`` built from ``policy``; re-raises the last error when done.
+
+    The deadlines count from the moment this is called (the operation's start) on ``clock``.
+    """
+    started = clock()
 
     def _wait(state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         return wait_seconds(policy, state.attempt_number, exc)
+
+    def _stop(state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= max(1, policy.attempts):
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        return out_of_time(policy, clock() - started, state.upcoming_sleep, exc) is not None
 
     def _before_sleep(state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -181,7 +249,7 @@ def retrying(
         )
 
     return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(max(1, policy.attempts)),
+        stop=_stop,
         wait=_wait,
         retry=tenacity.retry_if_exception(is_transient),
         before_sleep=_before_sleep,
@@ -196,9 +264,10 @@ def call(
     policy: Policy = DEFAULT,
     what: str = "",
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """``fn()`` under the policy: transient failures are retried, the last one is raised."""
-    for attempt in retrying(policy, what=what, sleep=sleep):
+    for attempt in retrying(policy, what=what, sleep=sleep, clock=clock):
         with attempt:
             return fn()
     raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

@@ -49,8 +49,9 @@ def build_job(
     """Build, smoke-test and push one job; every failure becomes a JobResult, never an error.
 
     The build is retried only for transient failures (``retrying.is_transient``: a registry or
-    network hiccup while pulling); the push is retried on its own, without rebuilding, since
-    the image is in the engine's store. A compile error or a failed smoke test is final.
+    network hiccup while pulling); the push is retried on its own (``retrying.for_push``: twice
+    the attempts), without rebuilding, since the image is in the engine's store. A compile error
+    or a failed smoke test is final.
     """
     job = jp.job
     start = clock()
@@ -109,7 +110,7 @@ def build_job(
         view.update(job.id, State.PUSHING, jp.ref)
         digest = retrying.call(
             guarded(lambda: buildx.push(jp.route, jp.ref, log_file=jp.log_file, runner=runner)),
-            policy=options.policy,
+            policy=retrying.for_push(options.policy),
             what=f"push {job.id}",
             sleep=sleep,
         )

@@ -6,8 +6,11 @@ One concern per module, each usable on its own:
   loopback hosts). Pure, no I/O.
 - ``credentials``: a host's credentials from the docker config (``auths``, ``credsStore``,
   ``credHelpers``).
+- ``timeouts``: how long the client waits (connect, read, one operation in all, an unreachable
+  host), from ``$ORCHESTRATE_REGISTRY_TIMEOUTS`` or the defaults.
+- ``answers``: a registry's answers checked and read (``Manifest``, ``Head``, HTTP errors).
 - ``client``: the HTTP client of the Docker Registry HTTP API v2 / OCI distribution API
-  (``Client``, its ``Manifest`` and ``Head`` results), with token auth and the retry policy.
+  (``Client``), with token auth, the retry policy and the time budget.
 - ``view``: the build's view of registries (``BuildRegistry``): a parent image's digest for a
   platform through the Docker Hub mirror, key-tag lookups, the reachability probe. Imported
   as ``orchestrator.registry.view`` (the package does not load it).
@@ -19,7 +22,8 @@ content digests are ``orchestrator.oci``'s.
 
 from __future__ import annotations
 
-from orchestrator.registry.client import MAX_REDIRECTS, Client, Head, Manifest, client_for
+from orchestrator.registry.answers import Head, Manifest
+from orchestrator.registry.client import MAX_REDIRECTS, Client, client_for
 from orchestrator.registry.credentials import (
     DOCKER_HUB_AUTH_KEY,
     Credentials,
@@ -36,6 +40,7 @@ from orchestrator.registry.reference import (
     parse_reference,
     repository_problem,
 )
+from orchestrator.registry.timeouts import Timeouts
 
 __all__ = [
     "DOCKER_HUB",
@@ -47,6 +52,7 @@ __all__ = [
     "Head",
     "Manifest",
     "Reference",
+    "Timeouts",
     "client_for",
     "credentials_for",
     "digest_problem",

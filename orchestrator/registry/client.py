@@ -7,9 +7,12 @@ Authentication is the registry's own challenge: Bearer tokens (``WWW-Authenticat
 realm=…,service=…,scope=…``) or Basic, with the host's credentials from the docker config
 (``orchestrator.registry.credentials``). Plain HTTP is used for loopback registries
 (``localhost:5000``), HTTPS with the system or a given CA file otherwise. Every request runs
-under the one retry policy (``orchestrator.retrying``); an HTTP failure is a ``RegistryError``
-carrying the status and ``Retry-After``. The client is safe to share between threads (one
-``requests.Session`` per thread).
+under the one retry policy (``orchestrator.retrying``) within the time budget of one operation
+(``registry.timeouts``: connect, read, total, unreachable); an HTTP failure is a
+``RegistryError`` naming the request (method and URL) and carrying the status and
+``Retry-After``, and one given up on says after how many attempts and seconds. Answers are
+checked (``registry.answers``): a manifest or blob that is not what was asked for is an error.
+The client is safe to share between threads (one ``requests.Session`` per thread).
 
 Why raw HTTP (``requests``) and not a registry client library: ``oras`` (PyPI, the maintained
 OCI client for Python) was evaluated. Its ``get_manifest`` returns parsed JSON only, so the
@@ -24,59 +27,29 @@ read ``credHelpers``. The API surface needed here is small, so a thin typed clie
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+import time
+from collections.abc import Callable, Mapping
 
 import requests
 import structlog
 
 from orchestrator import oci, retrying
-from orchestrator.errors import RegistryError
+from orchestrator.errors import RegistryError, first_line
+from orchestrator.registry import answers
+from orchestrator.registry import timeouts as timeoutsmod
+from orchestrator.registry.answers import Head, Manifest
 from orchestrator.registry.credentials import Credentials, credentials_for
 from orchestrator.registry.reference import Reference, is_loopback
+from orchestrator.registry.timeouts import Timeouts
 
 log = structlog.get_logger(__name__)
 
 MAX_REDIRECTS = 10
 
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """A manifest as the registry holds it: exact bytes, digest and media type."""
-
-    content: bytes
-    digest: str
-    media_type: str
-
-    def json(self) -> dict[str, Any]:
-        data = json.loads(self.content)
-        if not isinstance(data, dict):
-            raise RegistryError(f"manifest {self.digest}: not a JSON object")
-        return data
-
-    @property
-    def is_list(self) -> bool:
-        return self.media_type in oci.LIST_TYPES
-
-
-@dataclass(frozen=True)
-class Head:
-    """What a HEAD answered: size, type, digest and ``Last-Modified`` (raw header), if any."""
-
-    size: int | None
-    media_type: str | None
-    digest: str | None
-    last_modified: str | None
 
 
 # --------------------------------------------------------------------------- the client
@@ -94,8 +67,12 @@ class Client:
         ca_file: str | os.PathLike[str] | None = None,
         plain_http: bool | None = None,
         policy: retrying.Policy = retrying.DEFAULT,
-        timeout: float = 60.0,
+        timeouts: Timeouts | None = None,
+        timeout: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``timeouts`` default to ``registry.timeouts.from_env()``; ``timeout``, when given,
+        caps their connect and read timeouts (a shorthand for tests and probes)."""
         self.host = host
         self.scheme = (
             "http" if (is_loopback(host) if plain_http is None else plain_http) else "https"
@@ -105,7 +82,16 @@ class Client:
         self._load_credentials = load_credentials and credentials is None
         self._verify: bool | str = os.fspath(ca_file) if ca_file else True
         self.policy = policy
-        self.timeout = timeout
+        budget = timeouts or timeoutsmod.from_env()
+        if timeout is not None:
+            budget = Timeouts(
+                connect=min(budget.connect, timeout),
+                read=min(budget.read, timeout),
+                total=budget.total,
+                unreachable=budget.unreachable,
+            )
+        self.timeouts = budget
+        self._clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
         self._tokens: dict[str, str] = {}  # repository -> "Bearer …" / "Basic …"
@@ -145,13 +131,23 @@ class Client:
         auth = (creds.username, creds.secret) if creds else None
         try:
             answer = self._session().get(
-                params["realm"], params=query, auth=auth, timeout=self.timeout
+                params["realm"],
+                params=query,
+                auth=auth,
+                timeout=(self.timeouts.connect, self.timeouts.read),
             )
         except requests.RequestException as exc:
             raise RegistryError(f"token request to {params['realm']} failed: {exc}") from exc
         if answer.status_code != 200:
-            raise _error(answer, f"token request to {params['realm']}")
-        body = answer.json()
+            raise answers.error(answer, f"token request to {params['realm']}")
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise RegistryError(
+                f"token request to {params['realm']}: the answer is not a JSON object"
+            )
         token = body.get("token") or body.get("access_token")
         return f"Bearer {token}" if token else None
 
@@ -167,16 +163,23 @@ class Client:
         ok: tuple[int, ...] = (200,),
         what: str = "",
     ) -> requests.Response:
-        """One API request under the retry policy, answering auth challenges on the way."""
+        """One API request under the retry policy and the operation's time budget, answering
+        auth challenges on the way. Errors name the request as ``METHOD URL``; ``what`` is how
+        the retry log names it."""
         url = path_or_url if "://" in path_or_url else self.base + path_or_url
-        label = what or f"{method} {url}"
+        where = f"{method} {url}"
+        started = self._clock()
+        attempts = 0
 
         def once() -> requests.Response:
+            nonlocal attempts
+            attempts += 1
+            timeout = self.timeouts.attempt(self.timeouts.total - (self._clock() - started))
             send = dict(headers or {})
             token = self._tokens.get(repository)
             if token and url.startswith(self.base):
                 send["Authorization"] = token
-            response = self._send(method, url, send, data, params)
+            response = self._send(method, url, send, data, params, timeout=timeout)
             if response.status_code == 401 and url.startswith(self.base):
                 challenge = response.headers.get("WWW-Authenticate", "")
                 header = self._authorize(repository, challenge) if challenge else None
@@ -184,12 +187,28 @@ class Client:
                     with self._lock:
                         self._tokens[repository] = header
                     send["Authorization"] = header
-                    response = self._send(method, url, send, data, params)
+                    response = self._send(method, url, send, data, params, timeout=timeout)
             if response.status_code not in ok:
-                raise _error(response, label)
+                raise answers.error(response, where)
             return response
 
-        return retrying.call(once, policy=self.policy, what=label)
+        try:
+            return retrying.call(
+                once,
+                policy=self.timeouts.policy(self.policy),
+                what=what or where,
+                clock=self._clock,
+            )
+        except RegistryError as exc:
+            if not retrying.is_transient(exc):
+                raise
+            raise RegistryError(
+                f"{exc}; gave up after {attempts} attempt{'s' if attempts > 1 else ''} in "
+                f"{self._clock() - started:.1f} s (registry timeouts: "
+                f"{self.timeouts.describe()}; {timeoutsmod.ENV} changes them)",
+                status=exc.status,
+                retry_after=exc.retry_after,
+            ) from exc
 
     def _send(
         self,
@@ -198,6 +217,8 @@ class Client:
         headers: Mapping[str, str],
         data: bytes | None,
         params: Mapping[str, str] | None,
+        *,
+        timeout: tuple[float, float],
     ) -> requests.Response:
         try:
             return self._session().request(
@@ -206,13 +227,13 @@ class Client:
                 headers=dict(headers),
                 data=data,
                 params=params,
-                timeout=self.timeout,
+                timeout=timeout,
                 allow_redirects=True,
             )
         except requests.TooManyRedirects as exc:
             raise RegistryError(f"{method} {url}: more than {MAX_REDIRECTS} redirects") from exc
         except requests.RequestException as exc:
-            raise RegistryError(f"{method} {url}: {exc}") from exc
+            raise RegistryError(f"{method} {url}: {_failure(exc, timeout)}") from exc
 
     # -- manifests
 
@@ -227,21 +248,23 @@ class Client:
             headers={"Accept": ", ".join(accept)},
             what=f"GET manifest {repository}:{reference}",
         )
-        content = response.content
-        digest = response.headers.get("Docker-Content-Digest") or oci.digest(content)
-        media_type = _media_type(response, content)
-        return Manifest(content=content, digest=digest, media_type=media_type)
+        return answers.manifest(response, f"GET {response.url}", reference)
 
     def head_manifest(
         self, repository: str, reference: str, accept: tuple[str, ...] = oci.ACCEPT_ALL
     ) -> Head | None:
-        """Digest, type and size of a manifest, or None when the registry has none."""
-        return self._head_or_none(
+        """Digest, type and size of a manifest, or None when the registry has none. A registry
+        whose HEAD sends no ``Docker-Content-Digest`` costs a GET: the digest of the bytes."""
+        head = self._head_or_none(
             f"/v2/{repository}/manifests/{reference}",
             repository=repository,
             headers={"Accept": ", ".join(accept)},
             what=f"HEAD manifest {repository}:{reference}",
         )
+        if head is None or head.digest:
+            return head
+        found = self.get_manifest(repository, reference, accept)
+        return Head(len(found.content), found.media_type, found.digest, head.last_modified)
 
     def put_manifest(self, repository: str, reference: str, content: bytes, media_type: str) -> str:
         """Upload a manifest (list/index or image) under a tag or digest; returns its digest."""
@@ -267,7 +290,7 @@ class Client:
             repository=repository,
             what=f"GET blob {repository}@{digest}",
         )
-        return response.content
+        return answers.blob(response, f"GET {response.url}", digest)
 
     def head_blob(self, repository: str, digest: str) -> Head | None:
         """Size, type and ``Last-Modified`` of a blob (redirects followed), None if missing."""
@@ -287,12 +310,12 @@ class Client:
             if exc.status == 404:
                 return None
             raise
-        return _head(response)
+        return answers.head(response)
 
     def head_url(self, url: str) -> Head:
         """HEAD of a foreign layer's URL (no registry credentials are sent there)."""
         response = self.request("HEAD", url, what=f"HEAD {url}")
-        return _head(response)
+        return answers.head(response)
 
     def upload_blob(self, repository: str, data: bytes, digest: str | None = None) -> str:
         """Monolithic upload (POST, then PUT with the digest); a blob already there is kept."""
@@ -335,40 +358,36 @@ def client_for(
     return Client(reference.registry, ca_file=ca_file, policy=policy)
 
 
-# --------------------------------------------------------------------------- responses
+# --------------------------------------------------------------------------- failures
 
 
-def _media_type(response: requests.Response, content: bytes) -> str:
-    header = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-    try:
-        declared = json.loads(content).get("mediaType")
-    except (ValueError, AttributeError):
-        declared = None
-    if isinstance(declared, str) and declared:
-        return declared
-    return header
+def _failure(exc: requests.RequestException, timeout: tuple[float, float]) -> str:
+    """A network failure in a few words: what a user needs to know of it."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection within {_seconds(timeout[0])} s (connect timeout)"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no answer within {_seconds(timeout[1])} s (read timeout)"
+    text = str(exc)
+    cut = _INCOMPLETE.search(text)
+    for phrase, words in _NETWORK_WORDS:
+        if phrase in text.lower():
+            return words
+    if cut:
+        return f"the answer was cut short ({cut[1]} bytes read, {cut[2]} more expected)"
+    return first_line(exc)[:300]
 
 
-def _head(response: requests.Response) -> Head:
-    length = response.headers.get("Content-Length")
-    return Head(
-        size=int(length) if length and length.isdigit() else None,
-        media_type=(response.headers.get("Content-Type") or "").split(";")[0].strip() or None,
-        digest=response.headers.get("Docker-Content-Digest"),
-        last_modified=response.headers.get("Last-Modified"),
-    )
+# What urllib3 and http.client say, in plain words (first match wins).
+_NETWORK_WORDS = (
+    ("connection refused", "connection refused"),
+    ("reset by peer", "connection reset by the registry"),
+    ("remotedisconnected", "the registry closed the connection without answering"),
+    ("badstatusline", "the answer was cut short (no status line)"),
+    ("headerparsingerror", "the answer was cut short (inside its headers)"),
+)
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
 
 
-def _error(response: requests.Response, what: str) -> RegistryError:
-    detail = ""
-    try:
-        errors = response.json().get("errors") or []
-        detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors)
-    except (ValueError, AttributeError):
-        detail = response.text[:200].strip() if response.request.method != "HEAD" else ""
-    message = f"{what}: HTTP {response.status_code}" + (f" ({detail})" if detail else "")
-    return RegistryError(
-        message,
-        status=response.status_code,
-        retry_after=retrying.parse_retry_after(response.headers.get("Retry-After")),
-    )
+def _seconds(value: float) -> str:
+    """Seconds as a person writes them: 15, 0.8."""
+    return f"{value:.1f}".removesuffix(".0")

@@ -7,11 +7,15 @@ import json
 import threading
 from dataclasses import replace
 
-from orchestrator import platforms, retrying
+from orchestrator import oci, platforms, retrying
 from orchestrator.errors import ConfigError, FarmError, RegistryError, first_line
 from orchestrator.platforms import Platform
+from orchestrator.registry import timeouts
 from orchestrator.registry.client import Client
 from orchestrator.registry.reference import DOCKER_HUB_API, Reference, parse_reference
+
+# The reachability probe gives a registry at most this long (transient failures retried).
+PROBE_SECONDS = 10.0
 
 
 class BuildRegistry:
@@ -30,8 +34,16 @@ class BuildRegistry:
             return self._clients[host]
 
     def reachable(self, host: str) -> None:
-        """FarmError at once (no retries) when ``host`` does not answer at all."""
-        probe = Client(host, policy=replace(self.policy, attempts=1), timeout=10)
+        """FarmError when ``host`` does not answer at all within ``PROBE_SECONDS`` (a transient
+        failure is retried within them; a refused connection gives up sooner)."""
+        budget = timeouts.from_env()
+        probe = Client(
+            host,
+            policy=self.policy,
+            timeouts=replace(
+                budget, read=min(budget.read, PROBE_SECONDS), total=min(budget.total, PROBE_SECONDS)
+            ),
+        )
         try:
             probe.request("GET", "/v2/", ok=(200, 401), what=f"GET {host}/v2/")
         except RegistryError as exc:
@@ -55,7 +67,15 @@ class BuildRegistry:
         manifest = client.get_manifest(ref.repository, ref.reference)
         doc = manifest.json()
         if not manifest.is_list:
-            config = json.loads(client.get_blob(ref.repository, str(doc["config"]["digest"])))
+            config_digest = (doc.get("config") or {}).get("digest")
+            if not isinstance(config_digest, str):
+                raise RegistryError(f"{where}: the manifest has no config descriptor")
+            try:
+                config = json.loads(client.get_blob(ref.repository, config_digest))
+            except ValueError as exc:
+                raise RegistryError(f"{where}: config blob {config_digest} is not JSON") from exc
+            if not isinstance(config, dict):
+                raise RegistryError(f"{where}: config blob {config_digest} is not a JSON object")
             if not platforms.matches(config, platform):
                 raise ConfigError(
                     f"{where} is a single {config.get('os')}/{config.get('architecture')} image"
@@ -64,6 +84,8 @@ class BuildRegistry:
         entries = [e for e in doc.get("manifests", []) if isinstance(e, dict)]
         for entry in entries:
             if platforms.matches(entry.get("platform") or {}, platform):
+                if not oci.is_sha256_digest(entry.get("digest")):
+                    raise RegistryError(f"{where}: the {platform.oci} entry has no valid digest")
                 return str(entry["digest"])
         have = ", ".join(
             "/".join(str(p[k]) for k in ("os", "architecture", "variant") if p.get(k))

@@ -77,6 +77,9 @@ PUSH = ["docker", "buildx", "build", "--push", "."]
         "failed to do request: Head ...: net/http: TLS handshake timeout",
         "toomanyrequests: You have reached your pull rate limit",
         "read: i/o timeout",
+        # an answer cut off inside its header block (docker push through a failing proxy)
+        'Head "http://127.0.0.1:5000/v2/x/blobs/sha256:07": net/http: HTTP/1.x transport '
+        'connection broken: malformed MIME header: missing colon: "Docker-Distribut"',
     ],
 )
 def test_command_with_registry_trouble_is_transient(output: str) -> None:
@@ -168,3 +171,10 @@ def test_call_does_not_retry_permanent_errors() -> None:
     with pytest.raises(RegistryError):
         retrying.call(missing, policy=retrying.NO_WAIT)
     assert calls == [1]
+
+
+def test_a_push_gets_twice_the_attempts() -> None:
+    assert retrying.for_push(retrying.DEFAULT).attempts == 10
+    assert retrying.for_push(retrying.Policy(attempts=3, initial=0)) == retrying.Policy(
+        attempts=6, initial=0
+    )
