@@ -5,8 +5,10 @@ the exact bytes and the ``Docker-Content-Digest``; GET/HEAD blobs (``Last-Modifi
 followed, at most 10); HEAD of a foreign layer's URL; monolithic blob upload (POST + PUT).
 Authentication is the registry's own challenge: Bearer tokens (``WWW-Authenticate: Bearer
 realm=…,service=…,scope=…``) or Basic, with the host's credentials from the docker config
-(``orchestrator.registry.credentials``). Plain HTTP is used for loopback registries
-(``localhost:5000``), HTTPS with the system or a given CA file otherwise. Every request runs
+(``orchestrator.registry.credentials``). Plain HTTP or HTTPS and the CA to trust are decided as
+the engine decides them (``orchestrator.registry.trust``: a given CA file, the engine's
+``certs.d`` folder for the host, plain HTTP for other loopback registries such as
+``localhost:5000``, HTTPS with the system's CAs otherwise). Every request runs
 under the one retry policy (``orchestrator.retrying``); an HTTP failure is a ``RegistryError``
 carrying the status and ``Retry-After``. The client is safe to share between threads (one
 ``requests.Session`` per thread).
@@ -30,14 +32,16 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
 import structlog
 
 from orchestrator import oci, retrying
-from orchestrator.errors import RegistryError
-from orchestrator.registry.credentials import Credentials, credentials_for
+from orchestrator.errors import AuthError, RegistryError
+from orchestrator.registry import trust
+from orchestrator.registry.credentials import Credentials, credentials_for, docker_config_path
 from orchestrator.registry.reference import Reference, is_loopback
 
 log = structlog.get_logger(__name__)
@@ -95,15 +99,22 @@ class Client:
         plain_http: bool | None = None,
         policy: retrying.Policy = retrying.DEFAULT,
         timeout: float = 60.0,
+        certs_d: Path = trust.CERTS_D,
     ) -> None:
         self.host = host
-        self.scheme = (
-            "http" if (is_loopback(host) if plain_http is None else plain_http) else "https"
+        how = trust.trust_for(
+            host,
+            loopback=is_loopback(host),
+            ca_file=ca_file,
+            plain_http=plain_http,
+            certs_d=certs_d,
         )
+        self.scheme = how.scheme
         self.base = f"{self.scheme}://{host}"
         self._credentials = credentials
         self._load_credentials = load_credentials and credentials is None
-        self._verify: bool | str = os.fspath(ca_file) if ca_file else True
+        self._from_config = self._load_credentials
+        self._verify: bool | str = how.verify
         self.policy = policy
         self.timeout = timeout
         self._local = threading.local()
@@ -145,15 +156,42 @@ class Client:
         auth = (creds.username, creds.secret) if creds else None
         try:
             answer = self._session().get(
-                params["realm"], params=query, auth=auth, timeout=self.timeout
+                params["realm"],
+                params=query,
+                auth=auth,
+                timeout=self.timeout,
+                verify=self._verify,
             )
         except requests.RequestException as exc:
             raise RegistryError(f"token request to {params['realm']} failed: {exc}") from exc
+        if answer.status_code in (401, 403):
+            raise self._refused(answer, f"token request to {params['realm']}")
         if answer.status_code != 200:
             raise _error(answer, f"token request to {params['realm']}")
         body = answer.json()
         token = body.get("token") or body.get("access_token")
         return f"Bearer {token}" if token else None
+
+    def _refused(self, response: requests.Response, what: str) -> AuthError:
+        """A 401/403 as the user must read it: which registry, whose credentials, from where."""
+        said = _error(response, what)
+        creds = self.credentials()
+        where = (
+            f"the docker config ({docker_config_path()})"
+            if self._from_config
+            else "the credentials given"
+        )
+        if creds is None:
+            hint = f"{self.host} wants credentials and " + (
+                f"{where} has none for it" if self._from_config else "none were given"
+            )
+        elif response.status_code == 401:
+            hint = f"{self.host} refused the credentials of user {creds.username!r} from {where}"
+        else:
+            hint = f"user {creds.username!r} (from {where}) may not do this on {self.host}"
+        return AuthError(
+            f"{said}: {hint} (run `docker login {self.host}`)", status=response.status_code
+        )
 
     def request(
         self,
@@ -185,6 +223,8 @@ class Client:
                         self._tokens[repository] = header
                     send["Authorization"] = header
                     response = self._send(method, url, send, data, params)
+            if response.status_code in (401, 403) and url.startswith(self.base):
+                raise self._refused(response, label)
             if response.status_code not in ok:
                 raise _error(response, label)
             return response
@@ -207,6 +247,8 @@ class Client:
                 data=data,
                 params=params,
                 timeout=self.timeout,
+                # per request: requests lets REQUESTS_CA_BUNDLE override the session's verify
+                verify=self._verify,
                 allow_redirects=True,
             )
         except requests.TooManyRedirects as exc:
