@@ -77,6 +77,11 @@ PUSH = ["docker", "buildx", "build", "--push", "."]
         "failed to do request: Head ...: net/http: TLS handshake timeout",
         "toomanyrequests: You have reached your pull rate limit",
         "read: i/o timeout",
+        # the engine restarted under a build (tests/integration/test_restart.py), or not yet up
+        "ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading "
+        "from server: EOF",
+        "Cannot connect to the Docker daemon at unix:///tmp/od2-x/docker.sock. Is the docker "
+        "daemon running?",
     ],
 )
 def test_command_with_registry_trouble_is_transient(output: str) -> None:
