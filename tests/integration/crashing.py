@@ -123,6 +123,22 @@ def kill_at(
     return True
 
 
+def wait_for_event(
+    run: Run, accept: Callable[[dict[str, Any]], bool], *, limit: float = 900.0
+) -> dict[str, Any]:
+    """The first log event of ``run`` that ``accept`` takes, waiting for it; AssertionError
+    when the run ends or ``limit`` passes first."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        hit = next((e for e in run.events() if accept(e)), None)
+        if hit is not None:
+            return hit
+        if run.popen.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError(f"no such event; the run: {run.stdout()[-2000:]}{run.stderr()[-3000:]}")
+
+
 def group_members(pgid: int, proc_dir: Path = Path("/proc")) -> list[int]:
     """Live (not zombie) processes of process group ``pgid``."""
     found = []
