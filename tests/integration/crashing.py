@@ -3,8 +3,9 @@
 
 ``start`` runs the real command line in a session (and process group) of its own, output to
 files; ``kill_at`` SIGKILLs the orchestrator (only its PID: its ``docker`` children are left
-as a crash leaves them) after a delay or at a log event; ``reap`` waits for the orphans of that
-group and SIGKILLs what is left of it, by the group's id (a group this helper created).
+as a crash leaves them) after a delay or at a log event; ``orphans_lasted`` measures how long
+those children went on; ``reap`` SIGKILLs what is left of the group, by the group's id (a
+group this helper created).
 
 ``registry_state`` reads a repository straight from the registry with the product's client and
 checks what a crash must never leave: a tag naming a manifest, config or layer the registry does
@@ -153,6 +154,18 @@ def group_members(pgid: int, proc_dir: Path = Path("/proc")) -> list[int]:
         if len(fields) > 3 and fields[0] != "Z" and fields[2] == str(pgid):
             found.append(int(entry.name))
     return found
+
+
+def orphans_lasted(run: Run, *, limit: float = 30.0) -> float | None:
+    """Seconds from the kill until no process of the killed run's group runs any more (its
+    orphaned ``docker`` commands ended by themselves), or None when some still run at ``limit``."""
+    assert run.killed_after is not None
+    killed = run.started + run.killed_after
+    while time.monotonic() < killed + limit:
+        if not group_members(run.pgid):
+            return round(max(0.0, time.monotonic() - killed), 1)
+        time.sleep(0.1)
+    return None
 
 
 def reap(run: Run, *, grace: float = 0.0) -> list[int]:
