@@ -18,6 +18,10 @@ restarted (away about 5-10 s) while the job's ``buildx build`` runs on it. The b
 BuildKit's broken stream, is retried under the retry policy until the engine answers, and the
 run recovers and publishes; the same command afterwards finds everything done. (An engine away
 for longer than the policy's waits, about 15 s, fails the job with a one-line reason, exit 1.)
+
+Both are marked ``slow`` (each builds, the engine test also starts a dockerd: 1.5 and 2.5 min
+on the busy farm), to keep the default set short: ``scripts/test -m slow
+tests/integration/test_restart.py`` runs them.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ def retries(run_events: list[dict[str, Any]], what: str) -> list[dict[str, Any]]
     ]
 
 
+@pytest.mark.slow
 def test_registry_restarted_during_a_run(farm: Any, tmp_path: Path) -> None:
     root = family(tmp_path / "root")
     repo = f"test11-restart-{RUN_ID}/python"
@@ -131,6 +136,7 @@ def d2(farm: Any) -> Iterator[SecondEngine]:
         yield engine
 
 
+@pytest.mark.slow
 def test_engine_restarted_during_a_run(farm: Any, d2: SecondEngine, tmp_path: Path) -> None:
     root = family(tmp_path / "root", host_network=True)
     repo = f"test11-engine-{RUN_ID}/python"
