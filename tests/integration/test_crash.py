@@ -50,13 +50,8 @@ VERSION = "3.11.2"
 ARCHES = ("amd64", "i386", "arm64v8")
 LIST_TAGS = ("3.11.2-tiny", "3.11-tiny", "3.11.2", "3.11")
 SEED = int(os.environ.get("ORCHESTRATE_CRASH_SEED", "11"))
-# A run of the three takes 75-160 s on the busy 2-core farm (docs/reliability-crash.md): the loop
-# measures one; the bounded test builds amd64 and i386 only (about 50 s) and kills in its first
-# 40 s (``ORCHESTRATE_CRASH_SPAN``).
-SPAN = 75.0
 BOUNDED = int(os.environ.get("ORCHESTRATE_CRASH_BOUNDED", "1"))
 BOUNDED_ARCHES = ("amd64", "i386")
-SPAN_BOUNDED = float(os.environ.get("ORCHESTRATE_CRASH_SPAN", "40"))
 # Seconds the docker commands of a killed orchestrator may go on (SIGTERM reaches them at once).
 ORPHANS_END = 10.0
 
@@ -124,11 +119,12 @@ def crash_once(
     whole_tree: bool,
     local_images: list[str],
     arches: tuple[str, ...] = ARCHES,
-) -> Kill | None:
-    """One kill and the run after it (see the module docstring); None when the run ended before
-    the kill came (nothing was killed: it does not count)."""
+    label: str = "loop",
+) -> Kill | float:
+    """One kill and the run after it (see the module docstring); when the run ended (completed)
+    before the kill came, the seconds it took instead (nothing was killed: it does not count)."""
     host = str(farm.registry)
-    repo = f"test11-crash-{RUN_ID}-{n}/python"
+    repo = f"test11-crash-{RUN_ID}-{label}-{n}/python"
     argv = build_argv(root, host, repo, arches)
     client = registry.Client(host)
     run = crashing.start(argv, where / f"{n}-killed")
@@ -151,7 +147,10 @@ def crash_once(
         assert after_kill.problems == [], f"after kill {n} ({phase}): {after_kill.problems}"
         assert "Traceback" not in run.stderr()
         if not killed:
-            return None
+            assert run.popen.returncode == 0, run.stdout() + run.stderr()[-3000:]
+            assert sorted(after_kill.lists) == sorted(LIST_TAGS)
+            local_images += [f"{host}/{repo}:{t}" for t in after_kill.key_tag_names.values()]
+            return round(time.monotonic() - run.started, 1)
         assert lasted is not None and lasted <= ORPHANS_END, f"docker commands ran on: {lasted}"
 
         started = time.monotonic()
@@ -213,12 +212,27 @@ def crash_loop(
     kills: int,
     seed: int,
     events: tuple[str, ...] = (),
-    span: float = SPAN,
     arches: tuple[str, ...] = ARCHES,
+    label: str = "loop",
 ) -> list[Kill]:
-    """``kills`` kills at seeded random delays in (0.5 s, ``span``), then one at each of
-    ``events``; iterations whose run ended before its kill are drawn again (at most twice as
-    many as asked)."""
+    """``kills`` kills at seeded random delays spread over a run's duration, then one at each of
+    ``events``. The duration is measured first (an uninterrupted run into a repository of its
+    own) and follows the machine's pace: a run that ends before its kill (it completed; it is
+    checked, and does not count) shortens it to that run's length, and the kill is drawn again
+    (at most twice as many draws as kills)."""
+    host = str(farm.registry)
+    reference = f"test11-crash-{RUN_ID}-{label}-0/python"
+    started = time.monotonic()
+    whole = subprocess.run(
+        build_argv(root, host, reference, arches),
+        capture_output=True,
+        text=True, timeout=900, check=False, env={**os.environ, "CI": "1"},
+    )  # fmt: skip
+    span = round(time.monotonic() - started, 1)
+    assert whole.returncode == 0, whole.stdout + whole.stderr[-3000:]
+    print(f"an uninterrupted run of {', '.join(arches)}: {span}s", flush=True)
+    names = crashing.registry_state(registry.Client(host), reference, arches, LIST_TAGS)
+    local_images += [f"{host}/{reference}:{t}" for t in names.key_tag_names.values()]
     rng = random.Random(seed)
     done: list[Kill] = []
     n = 0
@@ -226,18 +240,21 @@ def crash_loop(
         n += 1
         kill = crash_once(
             farm, root, where, n, delay=round(rng.uniform(0.5, span), 2),
-            whole_tree=n % 2 == 0, local_images=local_images, arches=arches,
+            whole_tree=n % 2 == 0, local_images=local_images, arches=arches, label=label,
         )  # fmt: skip
-        if kill is not None:
+        if isinstance(kill, Kill):
             done.append(kill)
             print(kill.line(), flush=True)
+        else:
+            print(f"draw {n:2d}: the run completed in {kill}s, before its kill", flush=True)
+            span = min(span, kill)
     for event in events:
         n += 1
         kill = crash_once(
             farm, root, where, n, at_event=event, whole_tree=False, local_images=local_images,
-            arches=arches,
+            arches=arches, label=label,
         )  # fmt: skip
-        assert kill is not None, f"the run ended before {event}"
+        assert isinstance(kill, Kill), f"the run ended before {event}"
         done.append(kill)
         print(kill.line(), flush=True)
     return done
@@ -248,7 +265,7 @@ def test_sigkill_at_a_random_point_then_the_same_command_completes(
 ) -> None:
     kills = crash_loop(
         farm, root, tmp_path, local_images,
-        kills=BOUNDED, seed=SEED, span=SPAN_BOUNDED, arches=BOUNDED_ARCHES,
+        kills=BOUNDED, seed=SEED, arches=BOUNDED_ARCHES, label="bounded",
     )  # fmt: skip
     assert len(kills) == BOUNDED
     print(f"kills survived: {len(kills)}")
@@ -256,21 +273,12 @@ def test_sigkill_at_a_random_point_then_the_same_command_completes(
 
 @pytest.mark.slow
 def test_crash_loop(farm: Any, root: Path, tmp_path: Path, local_images: list[str]) -> None:
-    """20 kills (``ORCHESTRATE_CRASH_KILLS``) spread over the duration of an uninterrupted run
-    of the same build measured first, then one at each of three short windows."""
+    """20 kills (``ORCHESTRATE_CRASH_KILLS``) spread over the duration of the run, then one at
+    each of three short windows."""
     wanted = int(os.environ.get("ORCHESTRATE_CRASH_KILLS", "20"))
-    host = str(farm.registry)
-    started = time.monotonic()
-    whole = subprocess.run(
-        build_argv(root, host, f"test11-crash-{RUN_ID}-0/python"), capture_output=True,
-        text=True, timeout=900, check=False, env={**os.environ, "CI": "1"},
-    )  # fmt: skip
-    span = round(time.monotonic() - started, 1)
-    assert whole.returncode == 0, whole.stdout + whole.stderr[-3000:]
-    print(f"an uninterrupted run: {span}s")
     kills = crash_loop(
         farm, root, tmp_path, local_images,
-        kills=wanted, seed=SEED + 1000, span=span,
+        kills=wanted, seed=SEED + 1000,
         events=("job.pushing", "registry.manifest_put", "report.written"),
     )  # fmt: skip
     assert len(kills) >= wanted + 3
