@@ -77,6 +77,12 @@ class WriteFailed(OrchestratorError):
     exit_code = 3
 
 
+class AuthError(RegistryError):
+    """The registry refused the request: it wants credentials the docker config does not have
+    for it, or it rejects the ones it has (HTTP 401), or they may not do this (403). Never
+    retried; the message names the registry and the docker config, never a secret."""
+
+
 class FarmError(OrchestratorError):
     """The local build farm (engine, buildx, emulation, registry) is not usable."""
 

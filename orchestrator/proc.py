@@ -7,13 +7,18 @@ builds. Tests replace nothing here: unit tests make ``subprocess.Popen`` raise (
 
 Stopping: ``stop_children`` interrupts the commands this process started (each by its PID,
 found through /proc), and ``signals_call`` / ``sigterm_interrupts`` decide what SIGINT and
-SIGTERM do while a run is in progress.
+SIGTERM do while a run is in progress. A command never outlives orchestrate: it is started
+under util-linux's ``setpriv --pdeathsig TERM`` (where there is one), so that when orchestrate
+dies without a word (SIGKILL, the OOM killer) the kernel sends its commands SIGTERM, and no
+orphaned ``docker build``, ``push`` or ``run`` goes on behind the run that follows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -67,10 +72,12 @@ def run_command(
     full_env = {**os.environ, **env} if env else None
     log.debug("proc.run", argv=args, cwd=os.fspath(cwd) if cwd else None)
     start = time.monotonic()
+    if not (os.sep in args[0] or shutil.which(args[0], path=(full_env or os.environ).get("PATH"))):
+        raise CommandFailed(args, 127, f"{args[0]}: command not found")
     if log_file is None:
         try:
             cp = subprocess.run(
-                args,
+                _tied(args),
                 env=full_env,
                 cwd=cwd,
                 input=input,
@@ -116,7 +123,7 @@ def _run_logged(
         sink.flush()
         try:
             proc = subprocess.Popen(
-                args,
+                _tied(args),
                 env=env,
                 cwd=cwd,
                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -151,6 +158,29 @@ def _run_logged(
             raise
         pump.join()
     return Completed(args, returncode, "".join(tail), "", time.monotonic() - start)
+
+
+@functools.cache
+def _setpriv() -> str | None:
+    """util-linux's ``setpriv`` when it can set the parent-death signal (2.33 and later)."""
+    found = shutil.which("setpriv")
+    if found is None:
+        return None
+    try:
+        usage = subprocess.run(
+            [found, "--help"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found if "--pdeathsig" in usage.stdout else None
+
+
+def _tied(args: tuple[str, ...]) -> tuple[str, ...]:
+    """What is really started for ``args``: the command itself, made to receive SIGTERM when the
+    thread that starts it (and so orchestrate) dies. ``setpriv`` sets that and execs the
+    command (same PID); the argv logged, shown and reported stays ``args``."""
+    setpriv = _setpriv()
+    return (setpriv, "--pdeathsig", "TERM", "--", *args) if setpriv else args
 
 
 def _pump(stream: IO[str] | None, sink: IO[str], tail: list[str], keep: int = 200) -> None:

@@ -2,9 +2,10 @@
 
 Only failures that may pass by themselves are retried: a registry 5xx or 429 (honouring its
 ``Retry-After``), a reset/refused/aborted connection, a timeout, a push that timed out, or a
-command whose output shows such a registry/network failure. Everything else (401/403/404/400,
-a Dockerfile error, a failing compile, a bad certificate) fails at once: retrying it would only
-hide the real error behind minutes of waiting.
+command whose output shows such a registry/network failure or an engine that went away under it
+(restarted: BuildKit's stream broke, the engine's socket is not there yet). Everything else
+(401/403/404/400, a Dockerfile error, a failing compile, a bad certificate) fails at once:
+retrying it would only hide the real error behind minutes of waiting.
 
 Attempts are bounded and the wait grows exponentially (with jitter) up to a maximum; tests use
 ``Policy(initial=0, maximum=0)`` or pass their own ``sleep`` and ``clock``. A policy may also
@@ -51,6 +52,9 @@ _TRANSIENT_OUTPUT = re.compile(
     r"|net/http: request canceled|server misbehaving|temporary failure in name resolution"
     r"|transport connection broken"
     r"|received unexpected http status: 5\d\d"
+    # the engine went away (restarted) under a running command: BuildKit's gRPC stream broke,
+    # or the engine's socket is not there yet
+    r"|error reading from server: eof|code = unavailable|cannot connect to the docker daemon"
     r")"
 )
 

@@ -7,6 +7,7 @@ business, not an exception's.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -130,15 +131,32 @@ def build_job(
     return result(JobStatus.BUILT, digest=digest, seconds=round(clock() - start, 1))
 
 
+# What a build prints when the downloaded source is not what the matrix says (the Dockerfiles'
+# ``sha256sum -c`` and ``gpg --verify`` steps), and how the summary says it.
+_UNVERIFIED = (
+    (
+        re.compile(r"computed checksums? did NOT match"),
+        "the downloaded source does not match its sha256 in matrix.yml",
+    ),
+    (re.compile(r"gpg: BAD signature"), "the downloaded source has a bad GPG signature"),
+)
+
+
 def failure_reason(exc: BaseException) -> str:
-    """Why a job failed, in one line: a failed check as it says, a failed command by its step."""
+    """Why a job failed, in one line: a failed check as it says, a failed command by its step
+    (a build that stopped at the source's verification says so)."""
     if isinstance(exc, CheckFailed):
         return str(exc)
     if isinstance(exc, CommandFailed):
         what = {"push": "push", "run": "smoke test"}.get(
             next((a for a in exc.argv if a in ("push", "build", "run")), ""), "build"
         )
-        return f"{what} failed (exit code {exc.returncode})"
+        reason = f"{what} failed (exit code {exc.returncode})"
+        if what == "build":
+            why = next((say for pattern, say in _UNVERIFIED if pattern.search(exc.output)), None)
+            if why:
+                reason += f": source verification failed: {why}"
+        return reason
     return first_line(exc)
 
 

@@ -5,9 +5,11 @@ the exact bytes and the ``Docker-Content-Digest``; GET/HEAD blobs (``Last-Modifi
 followed, at most 10); HEAD of a foreign layer's URL; monolithic blob upload (POST + PUT).
 Authentication is the registry's own challenge: Bearer tokens (``WWW-Authenticate: Bearer
 realm=…,service=…,scope=…``) or Basic, with the host's credentials from the docker config
-(``orchestrator.registry.credentials``). Plain HTTP is used for loopback registries
-(``localhost:5000``), HTTPS with the system or a given CA file otherwise. Every request runs
-under the one retry policy (``orchestrator.retrying``) within the time budget of one operation
+(``orchestrator.registry.credentials``). Plain HTTP or HTTPS and the CA to trust are decided as
+the engine decides them (``orchestrator.registry.trust``: a given CA file, the engine's
+``certs.d`` folder for the host, plain HTTP for other loopback registries such as
+``localhost:5000``, HTTPS with the system's CAs otherwise). Every request runs under the one
+retry policy (``orchestrator.retrying``) within the time budget of one operation
 (``registry.timeouts``: connect, read, total, unreachable); an HTTP failure is a
 ``RegistryError`` naming the request (method and URL) and carrying the status and
 ``Retry-After``, and one given up on says after how many attempts and seconds. Answers are
@@ -32,16 +34,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import requests
 import structlog
 
 from orchestrator import oci, retrying
-from orchestrator.errors import RegistryError, first_line
-from orchestrator.registry import answers
+from orchestrator.errors import AuthError, RegistryError, first_line
+from orchestrator.registry import answers, trust
 from orchestrator.registry import timeouts as timeoutsmod
 from orchestrator.registry.answers import Head, Manifest
-from orchestrator.registry.credentials import Credentials, credentials_for
+from orchestrator.registry.credentials import Credentials, credentials_for, docker_config_path
 from orchestrator.registry.reference import Reference, is_loopback
 from orchestrator.registry.timeouts import Timeouts
 
@@ -70,17 +73,24 @@ class Client:
         timeouts: Timeouts | None = None,
         timeout: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        certs_d: Path = trust.CERTS_D,
     ) -> None:
         """``timeouts`` default to ``registry.timeouts.from_env()``; ``timeout``, when given,
         caps their connect and read timeouts (a shorthand for tests and probes)."""
         self.host = host
-        self.scheme = (
-            "http" if (is_loopback(host) if plain_http is None else plain_http) else "https"
+        how = trust.trust_for(
+            host,
+            loopback=is_loopback(host),
+            ca_file=ca_file,
+            plain_http=plain_http,
+            certs_d=certs_d,
         )
+        self.scheme = how.scheme
         self.base = f"{self.scheme}://{host}"
         self._credentials = credentials
         self._load_credentials = load_credentials and credentials is None
-        self._verify: bool | str = os.fspath(ca_file) if ca_file else True
+        self._from_config = self._load_credentials
+        self._verify: bool | str = how.verify
         self.policy = policy
         budget = timeouts or timeoutsmod.from_env()
         if timeout is not None:
@@ -135,9 +145,12 @@ class Client:
                 params=query,
                 auth=auth,
                 timeout=(self.timeouts.connect, self.timeouts.read),
+                verify=self._verify,
             )
         except requests.RequestException as exc:
             raise RegistryError(f"token request to {params['realm']} failed: {exc}") from exc
+        if answer.status_code in (401, 403):
+            raise self._refused(answer, f"token request to {params['realm']}")
         if answer.status_code != 200:
             raise answers.error(answer, f"token request to {params['realm']}")
         try:
@@ -150,6 +163,27 @@ class Client:
             )
         token = body.get("token") or body.get("access_token")
         return f"Bearer {token}" if token else None
+
+    def _refused(self, response: requests.Response, what: str) -> AuthError:
+        """A 401/403 as the user must read it: which registry, whose credentials, from where."""
+        said = answers.error(response, what)
+        creds = self.credentials()
+        where = (
+            f"the docker config ({docker_config_path()})"
+            if self._from_config
+            else "the credentials given"
+        )
+        if creds is None:
+            hint = f"{self.host} wants credentials and " + (
+                f"{where} has none for it" if self._from_config else "none were given"
+            )
+        elif response.status_code == 401:
+            hint = f"{self.host} refused the credentials of user {creds.username!r} from {where}"
+        else:
+            hint = f"user {creds.username!r} (from {where}) may not do this on {self.host}"
+        return AuthError(
+            f"{said}: {hint} (run `docker login {self.host}`)", status=response.status_code
+        )
 
     def request(
         self,
@@ -188,6 +222,8 @@ class Client:
                         self._tokens[repository] = header
                     send["Authorization"] = header
                     response = self._send(method, url, send, data, params, timeout=timeout)
+            if response.status_code in (401, 403) and url.startswith(self.base):
+                raise self._refused(response, where)
             if response.status_code not in ok:
                 raise answers.error(response, where)
             return response
@@ -228,6 +264,8 @@ class Client:
                 data=data,
                 params=params,
                 timeout=timeout,
+                # per request: requests lets REQUESTS_CA_BUNDLE override the session's verify
+                verify=self._verify,
                 allow_redirects=True,
             )
         except requests.TooManyRedirects as exc:

@@ -7,8 +7,10 @@ first engine's rules are never touched). Its bridge therefore has no NAT: builds
 network run with ``--network host``. The farm's registry is its Docker Hub mirror, so
 ``FROM debian:bookworm`` resolves locally as on the first engine.
 
-It is started once and stopped by the PID in its pidfile. Nothing of the first engine (its
-socket, data, bridge, contexts other than ours) is touched.
+It is started once and stopped by the PID in its pidfile. ``SecondEngine.restart`` stops it as
+``systemctl restart docker`` does (SIGTERM, waiting for it to exit) and starts it again on the
+same data root and socket, for tests of an engine restarted during a run. Nothing of the first
+engine (its socket, data, bridge, contexts other than ours) is touched.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BRIDGE = "od2br0"  # interface names are at most 15 characters
@@ -31,16 +33,36 @@ START_TIMEOUT = 90.0
 STOP_TIMEOUT = 60.0
 
 
+@dataclass
+class _Daemon:
+    """The running dockerd (replaced by a restart) and how it is started."""
+
+    argv: list[str]
+    proc: subprocess.Popen[bytes] | None = None
+
+
 @dataclass(frozen=True)
 class SecondEngine:
     context: str  # the docker context name (what matrix.yml's builders name)
     socket: Path
-    pid: int
     log: Path
     root: Path
+    daemon: _Daemon = field(repr=False, compare=False)
+
+    @property
+    def pid(self) -> int:
+        assert self.daemon.proc is not None
+        return self.daemon.proc.pid
 
     def docker(self, *args: str) -> list[str]:
         return ["docker", "--context", self.context, *args]
+
+    def restart(self, down: float = 0.0) -> None:
+        """Stop dockerd cleanly (SIGTERM, wait), ``down`` seconds later start it again."""
+        if self.daemon.proc is not None:
+            _stop(self.root, self.daemon.proc)
+        time.sleep(down)
+        _start(self.daemon, self.socket, self.log)
 
 
 def _run(argv: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -62,7 +84,7 @@ def second_engine(*, mirror: str, context: str = "orchestrate-test-d2") -> Itera
     # Short paths: unix socket paths are limited to 108 bytes, containerd nests under exec-root.
     root = Path(tempfile.mkdtemp(prefix="od2-", dir="/tmp"))
     created_bridge = False
-    proc: subprocess.Popen[bytes] | None = None
+    daemon = _Daemon(argv=[])
     log = root / "dockerd.log"
     try:
         if not Path(f"/sys/class/net/{BRIDGE}").exists():
@@ -74,7 +96,7 @@ def second_engine(*, mirror: str, context: str = "orchestrate-test-d2") -> Itera
         config = {"registry-mirrors": [f"http://{host}"], "insecure-registries": [host]}
         (root / "daemon.json").write_text(json.dumps(config))
         socket = root / "docker.sock"
-        argv = [
+        daemon.argv = [
             "dockerd",
             "--config-file", str(root / "daemon.json"),
             "--data-root", str(root / "data"),
@@ -87,32 +109,37 @@ def second_engine(*, mirror: str, context: str = "orchestrate-test-d2") -> Itera
             "--containerd-namespace", "od2",
             "--containerd-plugins-namespace", "od2p",
         ]  # fmt: skip
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            done = _run(["docker", "-H", f"unix://{socket}", "version"], check=False)
-            if done.returncode == 0:
-                break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"second dockerd did not come up: {log.read_text(errors='replace')[-3000:]}"
-                )
-            time.sleep(0.5)
+        _start(daemon, socket, log)
         _run(["docker", "context", "rm", "-f", context], check=False)
         _run(["docker", "context", "create", context, "--docker", f"host=unix://{socket}"])
-        pid = int((root / "docker.pid").read_text().strip())
-        yield SecondEngine(context=context, socket=socket, pid=pid, log=log, root=root)
+        yield SecondEngine(context=context, socket=socket, log=log, root=root, daemon=daemon)
     finally:
         _run(["docker", "context", "rm", "-f", context], check=False)
-        if proc is not None:
-            _stop(root, proc)
+        if daemon.proc is not None:
+            _stop(root, daemon.proc)
         if created_bridge:
             _run(["ip", "link", "del", BRIDGE], check=False)
         if not _mounts_under(root):  # never delete through a mount left behind
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(daemon: _Daemon, socket: Path, log: Path) -> None:
+    """Start dockerd (output appended to ``log``) and wait until it answers on ``socket``."""
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            daemon.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    daemon.proc = proc  # known at once: stopped at the end even if it never answers
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        done = _run(["docker", "-H", f"unix://{socket}", "version"], check=False)
+        if done.returncode == 0:
+            return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"second dockerd did not come up: {log.read_text(errors='replace')[-3000:]}"
+            )
+        time.sleep(0.5)
 
 
 def _stop(root: Path, proc: subprocess.Popen[bytes]) -> None:

@@ -1,9 +1,11 @@
-"""The job model: which jobs run a PGO profile, which are heavy."""
+"""The job model: which jobs run a PGO profile, which are heavy; why a job failed, in one line."""
 
 from __future__ import annotations
 
 from orchestrator.build import schedule
+from orchestrator.build.job import failure_reason
 from orchestrator.build.jobs import cross_after
+from orchestrator.errors import CommandFailed
 from orchestrator.plan import Plan
 from orchestrator.platforms import Platform
 from tests.unit.build_fakes import job, planned
@@ -41,3 +43,34 @@ def test_a_cross_job_starts_after_its_variants_native_job_on_the_build_platform(
         "3.13.5-slim-arm64v8": ("3.13.5-slim-amd64",),
         "3.13.5-slim-arm32v7": ("3.13.5-slim-amd64",),
     }
+
+
+# The end of a real build's output when the mirror served a tarball with one byte changed
+# (tests/integration/test_tampered_source.py), and gpg's words for a bad signature.
+SHA256_MISMATCH = """\
+#9 3.458 + echo 93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640 *python.tar.xz
+#9 3.459 + sha256sum -c -
+#9 3.718 python.tar.xz: FAILED
+#9 3.722 sha256sum: WARNING: 1 computed checksum did NOT match
+ERROR: failed to solve: executor failed running [/bin/sh -c set -eux; wget …]: exit code: 1
+"""
+BAD_SIGNATURE = (
+    'gpg: BAD signature from "Łukasz Langa (GPG langa.pl) <lukasz@langa.pl>" [unknown]\n'
+)
+
+
+def test_a_build_stopped_by_the_source_verification_says_so() -> None:
+    build = ("docker", "buildx", "build", "--platform", "linux/amd64", ".")
+    assert failure_reason(CommandFailed(build, 1, SHA256_MISMATCH)) == (
+        "build failed (exit code 1): source verification failed: the downloaded source does not "
+        "match its sha256 in matrix.yml"
+    )
+    assert failure_reason(CommandFailed(build, 1, BAD_SIGNATURE)).endswith(
+        "source verification failed: the downloaded source has a bad GPG signature"
+    )
+    assert failure_reason(CommandFailed(build, 1, "gcc: error: foo.c")) == (
+        "build failed (exit code 1)"
+    )
+    # the words matter only in a build's output
+    push = ("docker", "push", "r:t")
+    assert failure_reason(CommandFailed(push, 1, SHA256_MISMATCH)) == "push failed (exit code 1)"

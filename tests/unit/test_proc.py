@@ -1,11 +1,14 @@
 """proc.run_command against real, cheap processes (the Python interpreter as a stand-in tool); the
-children of a process found through /proc; signals turned into interrupts."""
+children of a process found through /proc; signals turned into interrupts; commands that end
+when orchestrate is killed."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,57 @@ def test_sigterm_interrupts_like_ctrl_c_and_restores_the_handler() -> None:
     with pytest.raises(KeyboardInterrupt), proc.sigterm_interrupts():
         os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+# A stand-in for orchestrate: it starts one long command from a worker thread, as a build job
+# does, and one from its main thread, then prints both PIDs and waits.
+PARENT = """\
+import pathlib, sys, threading, time
+from orchestrator import proc
+cmd = [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(120)"]
+run = proc.run_command
+threading.Thread(target=run, args=(cmd,), kwargs={"log_file": LOG}, daemon=True).start()
+threading.Thread(target=run, args=(cmd,), daemon=True).start()
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(proc._setpriv() is None, reason="no setpriv with --pdeathsig here")
+def test_commands_end_when_orchestrate_is_killed(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            PARENT.replace("LOG", f"pathlib.Path({str(tmp_path / 'job.log')!r})"),
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(proc.child_pids(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        children = proc.child_pids(parent.pid)
+        assert len(children) == 2
+        os.kill(parent.pid, signal.SIGKILL)  # no handler, no cleanup: as the OOM killer does
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in children)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pid in children:  # ours: never left running, whatever the outcome
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

@@ -80,6 +80,11 @@ PUSH = ["docker", "buildx", "build", "--push", "."]
         # an answer cut off inside its header block (docker push through a failing proxy)
         'Head "http://127.0.0.1:5000/v2/x/blobs/sha256:07": net/http: HTTP/1.x transport '
         'connection broken: malformed MIME header: missing colon: "Docker-Distribut"',
+        # the engine restarted under a build (tests/integration/test_restart.py), or not yet up
+        "ERROR: failed to receive status: rpc error: code = Unavailable desc = error reading "
+        "from server: EOF",
+        "Cannot connect to the Docker daemon at unix:///tmp/od2-x/docker.sock. Is the docker "
+        "daemon running?",
     ],
 )
 def test_command_with_registry_trouble_is_transient(output: str) -> None:
