@@ -1,6 +1,6 @@
 """The catalogue as a whole: at least 60 cases, ids unique, the console-script picks real.
 
-``counts()`` is what ``docs/reliability-badinput.md`` reports per kind of input (the docker
+``counts()`` is what ``docs/reliability.md ("Hostile input")`` reports per kind of input (the docker
 config's cases need a registry that challenges for credentials, so they are integration
 tests: ``tests/integration/test_bad_docker_config.py``).
 """
