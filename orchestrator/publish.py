@@ -140,9 +140,8 @@ def _resolve_all(
         except _Bad as exc:
             problems.append(f"{where}: {exc}")
         except RegistryError as exc:
-            raise RegistryError(
-                f"{where}: {exc}\nnothing was published", status=exc.status
-            ) from exc
+            # one line, of the same kind (an AuthError stays one): the reason, then that
+            raise type(exc)(f"{where}: {exc}; nothing was published", status=exc.status) from exc
     if problems:
         raise ConfigError([*problems, "nothing was published"])
     return out
