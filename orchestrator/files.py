@@ -5,16 +5,20 @@ failure and turns a failure of the file system into ``WriteFailed`` naming the p
 full disk, a read-only file system, a directory where the file should be, a file too large).
 ``unwritable`` tells, without writing, why a path could not be written: commands check every
 output path with it before any work, so a run does not end in a write that was bound to fail.
+``read_json``/``parse_json`` read the JSON files orchestrate is given (results files, reports,
+run records, the docker config) with every failure a ``ConfigError`` at its place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from orchestrator.errors import WriteFailed
+from orchestrator.errors import ConfigError, WriteFailed
 
 
 def _read_umask() -> int:
@@ -92,3 +96,43 @@ def unwritable(path: Path, *, directory: bool = False) -> str | None:
     if not os.access(nearest, os.W_OK | os.X_OK):
         return f"{path}: {nearest} is not writable (read-only file system or permissions)"
     return None
+
+
+def parse_json(raw: bytes | str, where: object, what: str = "") -> Any:
+    """The JSON value of ``raw`` (bytes are UTF-8), or a ConfigError at its place:
+    ``WHERE:LINE: WHAT: not UTF-8 text``, ``WHERE:LINE: WHAT: not JSON: <why>``, or
+    ``WHERE: WHAT: not JSON this program reads: <why>`` for numbers of more digits than Python
+    converts and nesting deeper than its recursion limit. ``what`` (``docker config``) names
+    the kind of file where the path alone would not.
+    """
+    kind = f" {what}:" if what else ""
+    text = raw
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise ConfigError(f"{where}:{line}:{kind} not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}:{exc.lineno}:{kind} not JSON: {exc.msg}") from None
+    except ValueError as exc:  # a number of more digits than Python converts (4,300)
+        why = str(exc).partition(":")[0]
+        raise ConfigError(f"{where}:{kind} not JSON this program reads: {why}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}:{kind} not JSON this program reads: nested too deep") from None
+
+
+def read_json(path: Path, what: str = "") -> Any:
+    """``parse_json`` of the file at ``path``; a file that cannot be read is a ConfigError
+    (``PATH: cannot read: <reason>``), except a missing one: ``FileNotFoundError`` is left to
+    the caller, for whom it may be normal (no docker config, no run record yet)."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        the = f" the {what}" if what else ""
+        raise ConfigError(f"{path}: cannot read{the}: {exc.strerror}") from None
+    return parse_json(raw, path, what)

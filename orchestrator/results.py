@@ -42,7 +42,7 @@ from typing import Any
 
 from orchestrator import oci
 from orchestrator.errors import ConfigError, shown
-from orchestrator.files import write_atomic
+from orchestrator.files import parse_json, write_atomic
 from orchestrator.matrix import BUILD_STRATEGIES
 from orchestrator.platforms import Platform, suggest
 
@@ -288,16 +288,9 @@ def write_results(path: Path, version: str, results: Sequence[JobResult]) -> Non
     write_atomic(Path(path), dumps(version, results), fsync=True)
 
 
-def loads(text: str, *, where: str) -> tuple[str, list[JobResult]]:
+def loads(text: str | bytes, *, where: str) -> tuple[str, list[JobResult]]:
     """Parse one results file's text; ``where`` names the file in every problem."""
-    try:
-        doc: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{where}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    except ValueError as exc:  # a number of more digits than Python converts (4300)
-        raise ConfigError(f"{where}: not valid JSON: {str(exc).partition(':')[0]}") from None
-    except RecursionError:  # arrays in arrays, thousands deep: no results file is
-        raise ConfigError(f"{where}: not a results file: JSON nested too deep") from None
+    doc: Any = parse_json(text, where)
     if not isinstance(doc, dict):
         raise ConfigError(f"{where}: expected a JSON object at the top, got {_kind(doc)}")
     problems = _check_header(doc, where)
@@ -380,12 +373,10 @@ def read_results(patterns: Sequence[str]) -> tuple[str, list[JobResult]]:
     out: list[JobResult] = []
     for name in files:
         try:
-            text = Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{name}: cannot read: {exc}")
+            version, results = loads(Path(name).read_bytes(), where=name)
+        except OSError as exc:
+            problems.append(f"{name}: cannot read: {exc.strerror}")
             continue
-        try:
-            version, results = loads(text, where=name)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import ConfigError, shown
-from orchestrator.files import write_atomic
+from orchestrator.files import read_json, write_atomic
 
 SCHEMA = 1
 
@@ -89,19 +89,9 @@ def path_for(state_dir: Path, repository: str, version: str) -> Path:
 def load(path: Path, version: str) -> dict[str, RecordedJob]:
     """The journal's jobs, or ``{}`` when there is none yet; ConfigError naming the file if bad."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_json(path)
     except FileNotFoundError:
         return {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from exc
-    except (ValueError, RecursionError):  # 4,300 digits and more; nested too deep
-        raise ConfigError(f"{path}: not a run record this program reads") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a JSON object")
     schema = data.get("schema")

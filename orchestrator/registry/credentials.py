@@ -26,6 +26,7 @@ from typing import Any
 
 from orchestrator import proc
 from orchestrator.errors import CommandFailed, ConfigError
+from orchestrator.files import read_json
 from orchestrator.registry.reference import (
     DOCKER_HUB,
     DOCKER_HUB_API,
@@ -95,20 +96,9 @@ HELPER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def read_config(path: Path) -> Mapping[str, Any] | None:
     """The docker config at ``path`` (None when there is none), or a ConfigError at its line."""
     try:
-        raw = path.read_bytes()
+        data = read_json(path, "docker config")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the docker config: {exc.strerror}") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{path}:{line}: docker config: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: docker config: not JSON: {exc.msg}") from None
-    except (ValueError, RecursionError):  # 4,300 digits and more; nested too deep
-        raise ConfigError(f"{path}: docker config: not JSON this program reads") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: docker config: expected a JSON object at the top")
     return data

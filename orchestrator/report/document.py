@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from orchestrator.errors import ConfigError
+from orchestrator.files import read_json
 from orchestrator.report.model import Image, JobInfo, Report, platform_string
 
 SCHEMA_VERSION = 1
@@ -96,22 +97,9 @@ def _image_json(image: Image) -> dict[str, Any]:
 def load_json(path: Path) -> dict[str, Any]:
     """A JSON report written by ``to_json`` (anything else is a ``ConfigError``)."""
     try:
-        raw = path.read_bytes()
+        data = read_json(path)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such report") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{path}:{line}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
-    except ValueError as exc:  # a number of more digits than Python converts
-        raise ConfigError(f"{path}: not JSON: {str(exc).partition(':')[0]}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not JSON this program reads: nested too deep") from None
     version = data.get("schemaVersion") if isinstance(data, dict) else None
     if not isinstance(data, dict) or isinstance(version, bool) or version != SCHEMA_VERSION:
         raise ConfigError(

@@ -130,7 +130,7 @@ def test_fixture_files_that_are_good_parse() -> None:
 
 # One fixture per failure mode: (file, the exact problem text after "<file>").
 BAD = [
-    ("not-json.json", ":5: not valid JSON: Expecting value"),
+    ("not-json.json", ":5: not JSON: Expecting value"),
     ("not-an-object.json", ": expected a JSON object at the top, got a list"),
     ("wrong-schema.json", ": schema: expected 'orchestrate.results', got 'something-else'"),
     ("future-schema-version.json", ": schema_version: this orchestrate reads version 1"),
@@ -210,7 +210,7 @@ def test_a_number_too_long_to_read_is_not_valid_json(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         read_results([str(path)])
     (problem,) = info.value.problems
-    assert problem.startswith(f"{path}: not valid JSON: Exceeds the limit"), problem
+    assert problem.startswith(f"{path}: not JSON this program reads: Exceeds the limit"), problem
     assert info.value.exit_code == 2
 
 

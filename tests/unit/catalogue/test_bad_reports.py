@@ -98,7 +98,7 @@ REPORT_CASES = (
     diff(
         "number-of-5000-digits",
         OLD.replace('"size": 10', '"size": ' + "9" * 5000, 1),
-        ": not JSON: Exceeds the limit (4300 digits)",
+        ": not JSON this program reads: Exceeds the limit (4300 digits)",
     ),
     Case(
         "diff-a-directory",
@@ -117,7 +117,11 @@ REPORT_CASES = (
         ),
         ": jobs.j.seconds: expected a number, got True",
     ),
-    record("nested-deep", "[" * 100_000 + "]" * 100_000, ": not a run record this program reads"),
+    record(
+        "nested-deep",
+        "[" * 100_000 + "]" * 100_000,
+        ": not JSON this program reads: nested too deep",
+    ),
     record("other-version", json.dumps(GOOD_RECORD | {"version": "3.13.4"}), ": version: "),
 )
 

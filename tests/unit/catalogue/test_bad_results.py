@@ -50,7 +50,7 @@ RESULTS_CASES = (
     Case(
         "results-not-json",
         manifest(),
-        ("out/x.json:5: not valid JSON: Expecting value",),
+        ("out/x.json:5: not JSON: Expecting value",),
         files={"out/x.json": Fixture("results/not-json.json")},
     ),
     fixture("not-an-object", "expected a JSON object at the top, got a list"),
@@ -71,12 +71,12 @@ RESULTS_CASES = (
     made(
         "nested-100000-deep",
         "[" * 100_000 + "]" * 100_000,
-        "out/x.json: not a results file: JSON nested too deep",
+        "out/x.json: not JSON this program reads: nested too deep",
     ),
     made(
         "number-of-5000-digits",
         GOOD.replace('"seconds": 41.5', '"seconds": ' + "9" * 5000),
-        "out/x.json: not valid JSON: Exceeds the limit (4300 digits)",
+        "out/x.json: not JSON this program reads: Exceeds the limit (4300 digits)",
     ),
     made(
         "seconds-infinity",
