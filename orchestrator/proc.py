@@ -197,10 +197,20 @@ def _pump(stream: IO[str] | None, sink: IO[str], tail: list[str], keep: int = 20
 # --------------------------------------------------------------------------- stopping
 
 
-def child_pids(parent: int | None = None, proc_dir: Path = Path("/proc")) -> list[int]:
-    """The PIDs of this process's direct children (read from /proc/<pid>/stat)."""
-    parent = os.getpid() if parent is None else parent
-    found: list[int] = []
+@dataclass(frozen=True)
+class ProcessInfo:
+    """One process as ``/proc/<pid>/stat`` describes it: its state letter, parent and group."""
+
+    pid: int
+    state: str
+    ppid: int
+    pgid: int
+
+
+def processes(proc_dir: Path = Path("/proc")) -> list[ProcessInfo]:
+    """Every process this one can see (read from ``/proc/<pid>/stat``; ones that end while being
+    read are left out), in PID order."""
+    found: list[ProcessInfo] = []
     for entry in proc_dir.iterdir():
         if not entry.name.isdigit():
             continue
@@ -208,11 +218,18 @@ def child_pids(parent: int | None = None, proc_dir: Path = Path("/proc")) -> lis
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        # Field 4 (ppid) follows the command name, which is in parentheses and may hold spaces.
+        # The fields after the command name, which is in parentheses and may hold spaces:
+        # state, ppid, pgrp, ...
         fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 1 and fields[1] == str(parent):
-            found.append(int(entry.name))
-    return sorted(found)
+        if len(fields) > 2:
+            found.append(ProcessInfo(int(entry.name), fields[0], int(fields[1]), int(fields[2])))
+    return sorted(found, key=lambda p: p.pid)
+
+
+def child_pids(parent: int | None = None, proc_dir: Path = Path("/proc")) -> list[int]:
+    """The PIDs of this process's direct children."""
+    parent = os.getpid() if parent is None else parent
+    return [p.pid for p in processes(proc_dir) if p.ppid == parent]
 
 
 def stop_children(sig: int = signal.SIGINT) -> list[int]:

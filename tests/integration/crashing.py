@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator import contentkey, oci, platforms, registry
+from orchestrator import contentkey, oci, platforms, proc, registry
 from orchestrator.errors import RegistryError
 
 KEY_LABEL = contentkey.KEY_LABEL
@@ -148,18 +148,7 @@ def wait_for_event(
 
 def group_members(pgid: int, proc_dir: Path = Path("/proc")) -> list[int]:
     """Live (not zombie) processes of process group ``pgid``."""
-    found = []
-    for entry in proc_dir.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[-1].split()
-        if len(fields) > 3 and fields[0] != "Z" and fields[2] == str(pgid):
-            found.append(int(entry.name))
-    return found
+    return [p.pid for p in proc.processes(proc_dir) if p.pgid == pgid and p.state != "Z"]
 
 
 def orphans_lasted(run: Run, *, limit: float = 30.0) -> float | None:

@@ -91,8 +91,14 @@ def test_child_pids_reads_proc(tmp_path: Path) -> None:
         (tmp_path / str(pid)).mkdir()
         (tmp_path / str(pid) / "stat").write_text(f"{pid} ({comm}) S {ppid} 1 1 0\n")
     (tmp_path / "self").mkdir()
+    (tmp_path / "13").mkdir()  # a process that ended while /proc was read: no stat file
     assert proc.child_pids(10, tmp_path) == [11, 12]
     assert proc.child_pids(99, tmp_path) == []
+    assert [(p.pid, p.state, p.ppid, p.pgid) for p in proc.processes(tmp_path)] == [
+        (10, "S", 1, 1),
+        (11, "S", 10, 1),
+        (12, "S", 10, 1),
+    ]
 
 
 def test_sigterm_interrupts_like_ctrl_c_and_restores_the_handler() -> None:
