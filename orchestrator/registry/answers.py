@@ -1,5 +1,5 @@
 """What a registry's answers mean: manifests and blobs checked against what was asked for, HEAD
-answers read, HTTP failures turned into ``RegistryError``.
+answers read, HTTP failures turned into ``RegistryError``, network failures put in plain words.
 
 A registry's answer is input like any other: a manifest must be a JSON object of a manifest
 media type, whatever the ``Content-Type`` header and the document's own ``mediaType`` say must
@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from orchestrator import oci, retrying
-from orchestrator.errors import RegistryError, printable
+from orchestrator.errors import RegistryError, first_line, printable
 
 # Every media type a manifest GET may answer with (schema 1 is read, never written).
 MANIFEST_TYPES = frozenset(oci.ACCEPT_ALL)
@@ -142,3 +142,35 @@ _TITLE = re.compile(r"<title>(.*?)</title>", re.I | re.S)
 
 def _content_type(response: requests.Response) -> str:
     return (response.headers.get("Content-Type") or "").split(";")[0].strip()
+
+
+def network_failure(exc: requests.RequestException, timeout: tuple[float, float]) -> str:
+    """A network failure in a few words: what a user needs to know of it."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection within {_seconds(timeout[0])} s (connect timeout)"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no answer within {_seconds(timeout[1])} s (read timeout)"
+    text = str(exc)
+    cut = _INCOMPLETE.search(text)
+    for phrase, words in _NETWORK_WORDS:
+        if phrase in text.lower():
+            return words
+    if cut:
+        return f"the answer was cut short ({cut[1]} bytes read, {cut[2]} more expected)"
+    return first_line(exc)[:300]
+
+
+# What urllib3 and http.client say, in plain words (first match wins).
+_NETWORK_WORDS = (
+    ("connection refused", "connection refused"),
+    ("reset by peer", "connection reset by the registry"),
+    ("remotedisconnected", "the registry closed the connection without answering"),
+    ("badstatusline", "the answer was cut short (no status line)"),
+    ("headerparsingerror", "the answer was cut short (inside its headers)"),
+)
+_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
+
+
+def _seconds(value: float) -> str:
+    """Seconds as a person writes them: 15, 0.8."""
+    return f"{value:.1f}".removesuffix(".0")

@@ -40,11 +40,11 @@ import requests
 import structlog
 
 from orchestrator import oci, retrying
-from orchestrator.errors import AuthError, RegistryError, first_line
+from orchestrator.errors import AuthError, RegistryError
 from orchestrator.registry import answers, trust
 from orchestrator.registry import timeouts as timeoutsmod
 from orchestrator.registry.answers import Head, Manifest
-from orchestrator.registry.credentials import Credentials, credentials_for, docker_config_path
+from orchestrator.registry.credentials import Credentials, credentials_for, refusal
 from orchestrator.registry.reference import Reference, is_loopback
 from orchestrator.registry.timeouts import Timeouts
 
@@ -166,24 +166,8 @@ class Client:
 
     def _refused(self, response: requests.Response, what: str) -> AuthError:
         """A 401/403 as the user must read it: which registry, whose credentials, from where."""
-        said = answers.error(response, what)
-        creds = self.credentials()
-        where = (
-            f"the docker config ({docker_config_path()})"
-            if self._from_config
-            else "the credentials given"
-        )
-        if creds is None:
-            hint = f"{self.host} wants credentials and " + (
-                f"{where} has none for it" if self._from_config else "none were given"
-            )
-        elif response.status_code == 401:
-            hint = f"{self.host} refused the credentials of user {creds.username!r} from {where}"
-        else:
-            hint = f"user {creds.username!r} (from {where}) may not do this on {self.host}"
-        return AuthError(
-            f"{said}: {hint} (run `docker login {self.host}`)", status=response.status_code
-        )
+        hint = refusal(self.host, self.credentials(), response.status_code, self._from_config)
+        return AuthError(f"{answers.error(response, what)}: {hint}", status=response.status_code)
 
     def request(
         self,
@@ -271,7 +255,7 @@ class Client:
         except requests.TooManyRedirects as exc:
             raise RegistryError(f"{method} {url}: more than {MAX_REDIRECTS} redirects") from exc
         except requests.RequestException as exc:
-            raise RegistryError(f"{method} {url}: {_failure(exc, timeout)}") from exc
+            raise RegistryError(f"{method} {url}: {answers.network_failure(exc, timeout)}") from exc
 
     # -- manifests
 
@@ -394,38 +378,3 @@ def client_for(
 ) -> Client:
     """A client for the host of ``reference`` (credentials from the docker config)."""
     return Client(reference.registry, ca_file=ca_file, policy=policy)
-
-
-# --------------------------------------------------------------------------- failures
-
-
-def _failure(exc: requests.RequestException, timeout: tuple[float, float]) -> str:
-    """A network failure in a few words: what a user needs to know of it."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"no connection within {_seconds(timeout[0])} s (connect timeout)"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {_seconds(timeout[1])} s (read timeout)"
-    text = str(exc)
-    cut = _INCOMPLETE.search(text)
-    for phrase, words in _NETWORK_WORDS:
-        if phrase in text.lower():
-            return words
-    if cut:
-        return f"the answer was cut short ({cut[1]} bytes read, {cut[2]} more expected)"
-    return first_line(exc)[:300]
-
-
-# What urllib3 and http.client say, in plain words (first match wins).
-_NETWORK_WORDS = (
-    ("connection refused", "connection refused"),
-    ("reset by peer", "connection reset by the registry"),
-    ("remotedisconnected", "the registry closed the connection without answering"),
-    ("badstatusline", "the answer was cut short (no status line)"),
-    ("headerparsingerror", "the answer was cut short (inside its headers)"),
-)
-_INCOMPLETE = re.compile(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)")
-
-
-def _seconds(value: float) -> str:
-    """Seconds as a person writes them: 15, 0.8."""
-    return f"{value:.1f}".removesuffix(".0")

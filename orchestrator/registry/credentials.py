@@ -10,13 +10,13 @@ The config is read when a registry first asks for credentials, and checked then 
 a file that is not UTF-8 JSON, or whose ``auths``, ``credHelpers`` or ``credsStore`` have the
 wrong type, a helper name that is not a plain name (it becomes a program's name), an ``auth``
 that is not base64 of ``user:pass`` are a ``ConfigError`` (exit 2) naming the file and the key,
-never the secret.
+never the secret; so is a helper whose answer is not a JSON object. ``refusal`` words a
+registry's 401/403 for the user: whose credentials, from where, and the ``docker login`` to run.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -26,7 +26,7 @@ from typing import Any
 
 from orchestrator import proc
 from orchestrator.errors import CommandFailed, ConfigError
-from orchestrator.files import read_json
+from orchestrator.files import parse_json, read_json
 from orchestrator.registry.reference import (
     DOCKER_HUB,
     DOCKER_HUB_API,
@@ -165,5 +165,26 @@ def _run_credential_helper(name: str, server: str) -> Credentials | None:
         if "credentials not found" in exc.output.lower():
             return None
         raise
-    data = json.loads(done.stdout)
+    # Never quoted back: a helper's answer holds the secret, however it is broken.
+    where = f"docker-credential-{name} get"
+    data = parse_json(done.stdout, where, "its answer")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: its answer: expected a JSON object")
     return Credentials(str(data.get("Username", "")), str(data.get("Secret", "")))
+
+
+def refusal(host: str, creds: Credentials | None, status: int, from_config: bool) -> str:
+    """Why ``host`` refused (401/403), for the user: whose credentials, from where, what to run.
+    ``from_config``: the credentials came from the docker config (not given by the caller)."""
+    where = (
+        f"the docker config ({docker_config_path()})" if from_config else "the credentials given"
+    )
+    if creds is None:
+        hint = f"{host} wants credentials and " + (
+            f"{where} has none for it" if from_config else "none were given"
+        )
+    elif status == 401:
+        hint = f"{host} refused the credentials of user {creds.username!r} from {where}"
+    else:
+        hint = f"user {creds.username!r} (from {where}) may not do this on {host}"
+    return f"{hint} (run `docker login {host}`)"

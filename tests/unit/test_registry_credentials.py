@@ -1,15 +1,17 @@
 """Credentials from a docker config: ``auths``, ``credsStore`` and ``credHelpers`` in the
 docker CLI's order, a secret never printed, a bad entry named (a helper is injected: no process
-runs)."""
+runs, except in the test of a helper's broken answer)."""
 
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
 from orchestrator import registry
 from orchestrator.errors import ConfigError
+from orchestrator.registry import credentials
 
 
 def _b64(text: str) -> str:
@@ -53,3 +55,24 @@ def test_cred_helpers_win_over_store_and_auths() -> None:
 def test_bad_auth_entry_names_the_key() -> None:
     with pytest.raises(ConfigError, match=r"auths\.h\.auth"):
         registry.credentials_for("h", {"auths": {"h": {"auth": "%%%"}}})
+
+
+@pytest.mark.real_processes  # a shell script as the helper
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ("Username=ann Secret=hunter2", "docker-credential-odd get:1: its answer: not JSON"),
+        ('["ann", "hunter2"]', "docker-credential-odd get: its answer: expected a JSON object"),
+    ],
+)
+def test_a_helper_answering_other_than_a_json_object_is_named_never_quoted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str, problem: str
+) -> None:
+    helper = tmp_path / "docker-credential-odd"
+    helper.write_text(f"#!/bin/sh\ncat >/dev/null\necho '{answer}'\n")
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    with pytest.raises(ConfigError) as caught:
+        credentials.credentials_for("ghcr.io", {"credHelpers": {"ghcr.io": "odd"}})
+    assert str(caught.value).startswith(problem), str(caught.value)
+    assert "hunter2" not in str(caught.value)
