@@ -16,6 +16,8 @@ _FROM = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ARG = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+_GLOBAL_ARG = re.compile(r"^[ \t]*ARG[ \t]+([A-Za-z_][A-Za-z0-9_]*)=(\S+)[ \t]*$", re.MULTILINE)
+_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _BUILDPLATFORM = frozenset({"$BUILDPLATFORM", "${BUILDPLATFORM}"})
 
 # The platform `FROM --platform=$BUILDPLATFORM` stages run on: this machine's (x86-64 farms).
@@ -46,6 +48,13 @@ def declared_args(dockerfile: str) -> frozenset[str]:
     return frozenset(_ARG.findall(dockerfile))
 
 
+def global_args(dockerfile: str) -> dict[str, str]:
+    """The defaults of the ARGs declared before the first ``FROM`` (the ones a ``FROM`` line may
+    use: ``ARG BUILD_PYTHON=build-python-native`` … ``FROM ${BUILD_PYTHON}``)."""
+    first = _FROM.search(dockerfile)
+    return dict(_GLOBAL_ARG.findall(dockerfile[: first.start() if first else len(dockerfile)]))
+
+
 def base_images(
     dockerfile: str,
     *,
@@ -55,17 +64,20 @@ def base_images(
 ) -> tuple[tuple[str, Platform], ...]:
     """Every image the Dockerfile starts a stage from, with the platform it is pulled for.
 
-    Stages named earlier and ``scratch`` are not images. A stage ``FROM --platform=$BUILDPLATFORM``
+    A ``FROM`` naming a global ARG (``${BUILD_PYTHON}``) is read with its default. Stages named
+    earlier and ``scratch`` are not images. A stage ``FROM --platform=$BUILDPLATFORM``
     (a cross-building helper stage) pulls ``build_platform``'s image, every other one
     ``target``'s. A Dockerfile without a FROM line (never rendered that way) falls back to
     ``parent`` (the variant's parent image).
     """
     lines = from_lines(dockerfile)
+    defaults = global_args(dockerfile)
     stages: set[str] = set()
     found: list[tuple[str, Platform]] = []
     for line in lines:
-        if line.image.lower() not in stages and line.image != "scratch":
-            found.append((line.image, build_platform if line.on_build_platform else target))
+        image = _REFERENCE.sub(lambda m: defaults.get(m[1] or m[2], m[0]), line.image)
+        if image.lower() not in stages and image != "scratch":
+            found.append((image, build_platform if line.on_build_platform else target))
         if line.name:
             stages.add(line.name.lower())
     if not found and not lines and parent != "scratch":

@@ -20,6 +20,8 @@ from orchestrator.results import JobResult, JobStatus
 # The build arguments orchestrate itself sets, where a template declares them.
 DOWNLOAD_ARG = "PYTHON_DOWNLOAD_BASE"
 PROFILE_ARG = "PYTHON_BUILD_PROFILE"
+# The cross Dockerfiles' build-python image: orchestrate passes the native job's pushed image.
+BUILD_PYTHON_ARG = "BUILD_PYTHON"
 
 INTERRUPTED = "interrupted"
 
@@ -41,6 +43,9 @@ class JobPlan:
     after: tuple[str, ...] = ()
     # A cross job's conformance check (after the smoke test, before the push); None otherwise.
     conformance: Conformance | None = None
+    # A cross job whose Dockerfile takes BUILD_PYTHON: the native job whose pushed image it
+    # takes as its build-python stage, when that job has one (``planjob.with_build_python``).
+    build_python_from: str | None = None
 
     @property
     def id(self) -> str:

@@ -1,20 +1,23 @@
 """The exact commands of one job, decided before any build starts (pure): its buildx argv, its
 smoke checks, its log file, and for a cross job its conformance check (the same build's
-``python-tests`` and ``build-python`` stages)."""
+``python-tests`` and ``build-python`` stages). ``with_build_python`` settles, when a cross job
+starts, which image is its ``build-python`` stage."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from orchestrator import buildx, conformance, contentkey, smoke
 from orchestrator import matrix as matrixmod
 from orchestrator import strategy as strategymod
-from orchestrator.build.jobs import DOWNLOAD_ARG, JobPlan
+from orchestrator.build.jobs import BUILD_PYTHON_ARG, DOWNLOAD_ARG, JobPlan
 from orchestrator.build.options import BuildOptions
 from orchestrator.dockerfile import BUILD_PLATFORM
 from orchestrator.plan import Job
 from orchestrator.platforms import Platform
+from orchestrator.results import JobResult
 
 
 def network_for(build_args: Sequence[tuple[str, str]]) -> str | None:
@@ -108,3 +111,23 @@ def conformance_of(
         native_argv=stage("build-python", BUILD_PLATFORM, tag=native),
         tests=tests,
     )
+
+
+def with_build_python(
+    jp: JobPlan, finished: Mapping[str, JobResult], options: BuildOptions
+) -> JobPlan:
+    """The cross job ``jp`` as it starts: when its native job (``build_python_from``) has an
+    image in the registry (built and pushed by this run, or skipped as unchanged: ``finished``),
+    its build, conformance export and native image take that image, by digest, as the
+    ``build-python`` stage (``--build-arg BUILD_PYTHON=<repository>@<digest>``). The stage
+    then needs nothing from the build cache, which the engine may have collected since. The
+    content key is unchanged: the image is what the Dockerfile's own stage builds. Without such
+    an image, ``jp`` as planned (the stage is built from the Dockerfile, from the cache)."""
+    native = finished.get(jp.build_python_from or "")
+    if native is None or native.digest is None:
+        return jp
+    image = f"{native.repository}@{native.digest}"
+    args = tuple(sorted({**dict(jp.build_args), BUILD_PYTHON_ARG: image}.items()))
+    tests = jp.conformance.tests if jp.conformance else conformance.DEFAULT_TESTS
+    again = plan_job(jp.job, route=jp.route, key=jp.key, args=args, options=options, tests=tests)
+    return replace(again, after=jp.after, build_python_from=jp.build_python_from)

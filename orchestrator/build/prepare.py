@@ -37,6 +37,7 @@ from orchestrator import plan as planmod
 from orchestrator import strategy as strategymod
 from orchestrator.build.connections import Connections, RegistryLookups
 from orchestrator.build.jobs import (
+    BUILD_PYTHON_ARG,
     DOWNLOAD_ARG,
     PROFILE_ARG,
     JobPlan,
@@ -134,6 +135,11 @@ def prepare(
                 tests=matrix.conformance_tests,
             ),
             after=after.get(job.id, ()),
+            build_python_from=(
+                after[job.id][0]
+                if job.id in after and BUILD_PYTHON_ARG in dockerfile.declared_args(texts[job.id])
+                else None
+            ),
         )
         for job in plan.jobs
         if job.id not in decided

@@ -33,6 +33,7 @@ from orchestrator.build.jobs import INTERRUPTED, JobPlan, Outcome, not_built
 from orchestrator.build.journal import Journal
 from orchestrator.build.journal import path_for as journal_path
 from orchestrator.build.options import PYTHON_ORG, BuildOptions
+from orchestrator.build.planjob import with_build_python
 from orchestrator.build.prepare import Prepared, check_input, prepare
 from orchestrator.build.progress import State
 from orchestrator.build.schedule import schedule
@@ -185,9 +186,11 @@ def build_jobs(
         for r in prep.decided.values():
             view.update(r.job_id, _state_of(r), r.reason or "")
 
+        finished = dict(prep.decided)  # a cross job's native image comes from here
+
         def run_one(jp: JobPlan) -> JobResult:
             result = build_job(
-                jp,
+                with_build_python(jp, finished, options),
                 options=options,
                 view=view,
                 interrupted=connections.interrupted,
@@ -195,6 +198,7 @@ def build_jobs(
                 sleep=connections.sleep,
             )
             remember(result)
+            finished[jp.id] = result
             view.update(jp.id, _state_of(result), result.reason or result.digest or "")
             log.info(
                 "job.finished",

@@ -53,9 +53,18 @@ def test_two_foreign_architectures_cross_built_checked_and_published(farm: Any, 
         log = (root / "logs" / VERSION / f"{job}.log").read_text()
         assert "conformance: passed" in log
         assert "Tests result: SUCCESS" in log
-    # the cross jobs started after the native amd64 job, whose image is their build-python
+    # the cross jobs started after the native amd64 job, whose pushed image, by digest, is
+    # their build-python stage (nothing taken from the build cache for it)
     order = [j for e, j in names if e == "job.building"]
     assert order.index(f"{VERSION}-tiny-amd64") < order.index(f"{VERSION}-tiny-arm64v8")
+    native = next(
+        e["digest"]
+        for e in events(done.stderr)
+        if e["event"] == "job.finished" and e["job"] == f"{VERSION}-tiny-amd64"
+    )
+    for arch in ("arm64v8", "arm32v7"):
+        log = (root / "logs" / VERSION / f"{VERSION}-tiny-{arch}.log").read_text()
+        assert f"FROM {host}/{repo}@{native}" in log, log[:3000]
 
     client = registry.Client(host)
     listed = client.get_manifest(repo, VERSION)

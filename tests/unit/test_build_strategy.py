@@ -5,6 +5,7 @@ recorded and shown everywhere a job is."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,23 @@ def cross_template(root: Path) -> None:
         "{{ banner }}FROM --platform=$BUILDPLATFORM {{ variant.parent }} AS build\n"
         "RUN make\nFROM {{ variant.parent }}\nCOPY --from=build /usr/local /usr/local\n"
     )
+
+
+def cross_template_taking_build_python(root: Path) -> None:
+    """``cross_template`` with the real templates' first stage: BUILD_PYTHON, by default the
+    stage built from the native instructions."""
+    (root / "templates/modern/debian.cross.Dockerfile.j2").write_text(
+        "{{ banner }}ARG BUILD_PYTHON=build-python-native\n"
+        "FROM --platform=$BUILDPLATFORM {{ variant.parent }} AS build-python-native\n"
+        "RUN make\nFROM --platform=$BUILDPLATFORM ${BUILD_PYTHON} AS build-python\n"
+        "FROM {{ variant.parent }}\nCOPY --from=build-python /usr/local /usr/local\n"
+    )
+
+
+def build_arg(argv: Sequence[str], name: str) -> str | None:
+    values = [argv[i + 1] for i, a in enumerate(argv) if a == "--build-arg"]
+    found = [v.split("=", 1)[1] for v in values if v.startswith(name + "=")]
+    return found[0] if found else None
 
 
 def builds(docker: FakeDocker) -> dict[str, tuple[str, ...]]:
@@ -221,6 +239,54 @@ def test_a_cross_job_whose_interpreter_is_wrong_fails_and_nothing_is_published(
     assert not any(c[0:2] == ("docker", "push") and "arm32v7" in c[2] for c in docker.calls)
     assert outcome.tags and not any(t.published for t in outcome.tags)  # every list held
     assert summary.exit_code(outcome, opts) == 1
+
+
+def test_a_cross_job_takes_its_native_jobs_pushed_image_by_digest_as_build_python(
+    root: Path,
+) -> None:
+    cross_template_taking_build_python(root)
+    docker, publish = FakeDocker(FakeRegistry()), FakePublish()
+    opts = options(root, arches=("amd64", "arm64v8"), variants=("trixie",))
+    outcome = release.build_release(opts, make_connections(docker, publish))
+    by_id = {r.job_id: r for r in outcome.results}
+    native = by_id["3.13.5-trixie-amd64"]
+    assert native.status is JobStatus.BUILT and native.digest
+    image = f"{native.repository}@{native.digest}"
+    # the build, the conformance export and the native image: every build of the cross job
+    cross_builds = [c for c in docker.calls if "build" in c and "cross/Dockerfile" in str(c)]
+    assert len(cross_builds) == 3
+    assert all(build_arg(c, "BUILD_PYTHON") == image for c in cross_builds), cross_builds
+    assert build_arg(builds(docker)["amd64"], "BUILD_PYTHON") is None
+    # the key is the Dockerfile's, not the digest's: a second run skips the cross job
+    again = release.build_release(opts, make_connections(FakeDocker(docker.registry), publish))
+    assert {r.job_id: r.status for r in again.results}[ARM] is JobStatus.SKIPPED
+    # without its native job in the run, the stage is built from the Dockerfile (from the cache)
+    alone = FakeDocker(FakeRegistry())
+    release.build_release(
+        options(root, arches=("arm64v8",), variants=("trixie",), strategy="cross"),
+        make_connections(alone, publish),
+    )
+    assert build_arg(builds(alone)["arm64v8"], "BUILD_PYTHON") is None
+
+
+def test_a_skipped_native_job_lends_its_image_too(root: Path) -> None:
+    cross_template_taking_build_python(root)
+    registry, publish = FakeRegistry(), FakePublish()
+    release.build_release(
+        options(root, arches=("amd64",), variants=("trixie",)),
+        make_connections(FakeDocker(registry), publish),
+    )
+    docker = FakeDocker(registry)
+    outcome = release.build_release(
+        options(root, arches=("amd64", "arm64v8"), variants=("trixie",)),
+        make_connections(docker, publish),
+    )
+    by_id = {r.job_id: r for r in outcome.results}
+    native = by_id["3.13.5-trixie-amd64"]
+    assert native.status is JobStatus.SKIPPED and native.digest
+    assert by_id[ARM].status is JobStatus.BUILT
+    argv = builds(docker)["arm64v8"]
+    assert build_arg(argv, "BUILD_PYTHON") == f"{native.repository}@{native.digest}"
 
 
 # --------------------------------------------------------------------------- the report

@@ -31,6 +31,25 @@ def test_base_images_of_every_stage() -> None:
     assert bases("") == (("buildpack-deps:bookworm", ARM32V7),)
 
 
+def test_a_from_naming_a_global_arg_is_read_with_its_default() -> None:
+    text = (
+        "ARG BUILD_PYTHON=build-python-native\nARG BASE=debian:bookworm\n"
+        "FROM --platform=$BUILDPLATFORM debian:bookworm-slim AS build-python-native\n"
+        "ARG LATER=ignored:1\n"
+        "FROM --platform=$BUILDPLATFORM ${BUILD_PYTHON} AS build-python\n"
+        "FROM $BASE\nFROM ${UNSET}\n"
+    )
+    assert dockerfile.global_args(text) == {
+        "BUILD_PYTHON": "build-python-native",
+        "BASE": "debian:bookworm",
+    }
+    assert dockerfile.base_images(text, target=ARM32V7, parent=PARENT) == (
+        ("debian:bookworm-slim", dockerfile.BUILD_PLATFORM),
+        ("debian:bookworm", ARM32V7),
+        ("${UNSET}", ARM32V7),
+    )
+
+
 def test_from_lines_keep_platform_and_stage_name() -> None:
     text = "FROM --platform=$BUILDPLATFORM a:1 AS build\nFROM scratch\n"
     lines = dockerfile.from_lines(text)
