@@ -52,6 +52,8 @@ _TRANSIENT_OUTPUT = re.compile(
     r"|net/http: request canceled|server misbehaving|temporary failure in name resolution"
     r"|transport connection broken"
     r"|received unexpected http status: 5\d\d"
+    # docker push, when a 429 or 5xx answer has a body that is not the registry's JSON error
+    r"|error parsing http (429|5\d\d) response body"
     # the engine went away (restarted) under a running command: BuildKit's gRPC stream broke,
     # or the engine's socket is not there yet
     r"|error reading from server: eof|code = unavailable|cannot connect to the docker daemon"

@@ -76,6 +76,10 @@ PUSH = ["docker", "buildx", "build", "--push", "."]
         "dial tcp 127.0.0.1:5000: connect: connection refused",
         "failed to do request: Head ...: net/http: TLS handshake timeout",
         "toomanyrequests: You have reached your pull rate limit",
+        # docker push given a 429 or 503 without a JSON body (the fault soak's 30% of the
+        # engine's requests): it gave up at once, and so did orchestrate before this pattern
+        'error parsing HTTP 429 response body: unexpected end of JSON input: ""',
+        "error parsing HTTP 503 response body: invalid character '<' looking for beginning",
         "read: i/o timeout",
         # an answer cut off inside its header block (docker push through a failing proxy)
         'Head "http://127.0.0.1:5000/v2/x/blobs/sha256:07": net/http: HTTP/1.x transport '
