@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,12 @@ def farm() -> Farm:
             pytrace=False,
         )
     return farm_from_status(farm_status(), up.stdout)
+
+
+@pytest.fixture(scope="module")
+def local_images() -> Iterator[list[str]]:
+    """References of images a test module's runs loaded into the engine, removed at its end."""
+    refs: list[str] = []
+    yield refs
+    if refs:
+        subprocess.run(["docker", "image", "rm", *refs], capture_output=True, check=False)

@@ -33,7 +33,6 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,15 +60,6 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("crash-family")
     shutil.copytree(DATA, where, dirs_exist_ok=True)
     return where
-
-
-@pytest.fixture(scope="module")
-def local_images() -> Iterator[list[str]]:
-    """References of images the runs loaded into the engine, removed at the end."""
-    refs: list[str] = []
-    yield refs
-    if refs:
-        subprocess.run(["docker", "image", "rm", *refs], capture_output=True, check=False)
 
 
 @dataclass

@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,14 +83,6 @@ def auth(farm: Any) -> Any:
     if farm.auth_registry is None:
         pytest.fail("the farm has no auth registry (scripts/farm up makes one)", pytrace=False)
     return farm.auth_registry
-
-
-@pytest.fixture(scope="module")
-def local_images() -> Iterator[list[str]]:
-    refs: list[str] = []
-    yield refs
-    if refs:
-        subprocess.run(["docker", "image", "rm", *refs], capture_output=True, check=False)
 
 
 def written_files(*folders: Path) -> list[Path]:
